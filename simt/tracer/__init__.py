@@ -1,0 +1,1 @@
+"""The tracer: CPython bytecode of a kernel -> typed SSA IR (``simt.ir``)."""
