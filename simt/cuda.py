@@ -1,0 +1,33 @@
+"""numba.cuda-compatible names: ``from simt import cuda`` and keep your kernels.
+
+    from simt import cuda
+
+    @cuda.jit
+    def add(x, y, out):
+        i = cuda.grid(1)
+        if i < out.size:
+            out[i] = x[i] + y[i]
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .dispatcher import Dispatcher
+from .language import blockDim, blockIdx, fma, grid, gridDim, gridsize, laneid, threadIdx, warpsize
+
+__all__ = ["blockDim", "blockIdx", "fma", "grid", "gridDim", "gridsize", "jit", "laneid",
+           "threadIdx", "warpsize"]
+
+
+def jit(func_or_signature: Any = None, *, device: bool = False, **options: Any):
+    """``@cuda.jit``, ``@cuda.jit(device=True)``, ``@cuda.jit("void(float32[:])")``.
+
+    Signatures are accepted for compatibility and ignored: simt compiles lazily
+    for the argument types of each launch.
+    """
+    if callable(func_or_signature) and not isinstance(func_or_signature, (str, list, tuple)):
+        return Dispatcher(func_or_signature, device=device)
+
+    def decorate(func):
+        return Dispatcher(func, device=device)
+    return decorate
