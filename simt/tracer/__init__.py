@@ -86,7 +86,8 @@ def trace_device(pyfunc: FunctionType, arg_types: list[ir.Type], weak: list[bool
         raise CompileError(f"recursion is not supported: '{code.co_name}' calls itself "
                            "(directly or through other device functions)", call_loc,
                            hint="rewrite the recursion as a loop")
-    key = (code, tuple(arg_types), tuple(weak), id(pyfunc.__globals__), pyfunc.__closure__)
+    key = (code, tuple(arg_types), tuple(weak), id(pyfunc.__globals__),
+           tuple(id(cell) for cell in pyfunc.__closure__ or ()))
     for fn in _device_cache.get(key, ()):
         if captures_unchanged(fn.captures):
             return fn

@@ -184,6 +184,8 @@ def binary(self: FunctionTracer, symbol: str, a: V.AbstractValue, b: V.AbstractV
     if isinstance(a, V.Const) and isinstance(b, V.Const):
         return V.Const(_constant_eval(self, PY_BINARY[symbol], a.obj, b.obj))
     sa, sb = _stype(a), _stype(b)
+    _check_weak_int_fits(self, a, sb)
+    _check_weak_int_fits(self, b, sa)
     try:
         result = binary_result(symbol, sa, sb)
     except PromotionError as exc:
@@ -195,6 +197,19 @@ def binary(self: FunctionTracer, symbol: str, a: V.AbstractValue, b: V.AbstractV
     y = self.coerce(b, operand_type)
     value = self.builder.value(BINARY_OPS[symbol], [x, y], result.type)
     return V.Scalar(value, result.weak)
+
+
+def _check_weak_int_fits(self: FunctionTracer, value: V.AbstractValue, other: SType) -> None:
+    """NEP 50: a Python int literal must fit the fixed-width int it meets (NumPy raises)."""
+    if not (isinstance(value, V.Const) and isinstance(value.obj, int)
+            and not isinstance(value.obj, bool)):
+        return
+    if other.weak or not other.type.is_int:
+        return
+    info = np.iinfo(other.type.dtype)
+    if not info.min <= value.obj <= info.max:
+        raise self.error(f"the Python integer {value.obj} is out of bounds for {other.type}",
+                         hint=f"convert explicitly, e.g. np.{other.type}(...) or a wider type")
 
 
 def _stype(av: V.AbstractValue) -> SType:

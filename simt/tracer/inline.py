@@ -2,7 +2,6 @@
 clone its blocks into the caller with its returns branching to a continuation."""
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING
 
 from .. import ir
@@ -68,7 +67,6 @@ def _bind(tracer: FunctionTracer, pyfunc, args: list, kwargs: dict) -> list[tupl
                 bound[name] = V.Const(defaults[i - first_default])
             else:
                 raise tracer.error(f"{pyfunc.__name__}() is missing the argument '{name}'")
-    del inspect
     return [(n, bound[n]) for n in names]
 
 

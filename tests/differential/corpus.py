@@ -202,7 +202,7 @@ def mixed_promotion(a, b, h, out):
     out[i, 1] = h[i] * 2             # float16 stays float16
     out[i, 2] = h[i] + a[i]          # float16 + int8 -> float16
     out[i, 3] = b[i] * 0.5           # weak float -> float64
-    out[i, 4] = a[i] * 1000          # weak int -> int8 (wraps)
+    out[i, 4] = a[i] * 100           # weak int -> int8 (wraps)
 
 
 # --------------------------------------------------------------------- comparisons, logic

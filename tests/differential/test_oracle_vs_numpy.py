@@ -25,7 +25,7 @@ def run_both(case, arguments):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "print" not in c.tags], ids=lambda c: c.name)
-@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_numpy_target_matches_oracle(case, data):
     arguments = data.draw(case.args(), label="arguments")

@@ -127,7 +127,6 @@ def test_error_points_at_user_line(pyfunc, phrase, source):
     assert source in message                        # the source line is shown
     assert "^" in message                           # with a caret under it
     assert "simt/tracer" not in message and "Traceback" not in message
-    assert error.__cause__ is None or not isinstance(error.__cause__, Exception) or True
 
 
 def test_error_has_no_compiler_frames_in_traceback():
@@ -137,7 +136,8 @@ def test_error_has_no_compiler_frames_in_traceback():
     while tb is not None:
         frames.append(tb.tb_frame.f_code.co_filename)
         tb = tb.tb_next
-    assert not any(os.sep + "tracer" + os.sep in f for f in frames), frames
+    compiler = os.path.join("simt", "tracer")
+    assert not any(compiler in f for f in frames), frames
 
 
 def test_generator_rejected():
@@ -169,3 +169,13 @@ def test_source_free_kernel_still_gets_a_position():
     exec(compile("def k(x):\n    x[0] = [1][0]\n", "<generated>", "exec"), namespace)
     error = _compile_error(simt.kernel(namespace["k"]), X)
     assert str(error).startswith("<generated>:2:")
+
+
+def test_python_int_out_of_range_for_fixed_width_operand():
+    @simt.kernel
+    def k(x):
+        x[0] = x[1] * 1000
+
+    error = _compile_error(k, np.zeros(4, np.int8))
+    assert "1000 is out of bounds for int8" in str(error)
+    assert "x[0] = x[1] * 1000" in str(error)
