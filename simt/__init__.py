@@ -11,7 +11,8 @@
 See README.md and docs/ for the kernel language and the targets.
 """
 from . import language as _language
-from .dispatcher import Dispatcher, current_target, device, kernel, target
+from .dispatcher import Dispatcher, device, kernel
+from .targets import current_target, is_available, target
 from .ir.errors import (CompileError, KernelRuntimeError, LaunchError, SimtError,
                         TargetUnavailableError)
 from .language import blockDim, blockIdx, fma, grid, gridDim, gridsize, laneid, threadIdx, warpsize
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CompileError", "Dispatcher", "KernelRuntimeError", "LaunchError", "SimtError",
     "TargetUnavailableError", "blockDim", "blockIdx", "current_target", "device", "fma", "grid",
+    "is_available",
     "gridDim", "gridsize", "kernel", "laneid", "target", "threadIdx", "warpsize",
 ]
 del _language

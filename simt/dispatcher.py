@@ -7,52 +7,20 @@ the tracer, the IR passes and the backends together.
 """
 from __future__ import annotations
 
-import os
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FunctionType
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import ir
+from .backends import numpy as numpy_target
 from .ir import types as T
-from .ir.errors import LaunchError, SimtError, TargetUnavailableError
-
-TARGETS = ("numpy", "ptx-emu", "cuda")
-_target_override = threading.local()
-
-
-@contextmanager
-def target(name: str) -> Iterator[None]:
-    """``with simt.target("numpy"): ...`` runs launches inside on that target."""
-    check_target_name(name)
-    previous = getattr(_target_override, "name", None)
-    _target_override.name = name
-    try:
-        yield
-    finally:
-        _target_override.name = previous
-
-
-def check_target_name(name: str) -> None:
-    if name not in TARGETS:
-        raise LaunchError(f"unknown target '{name}'; choose one of {', '.join(TARGETS)}")
-
-
-def current_target() -> str:
-    name = getattr(_target_override, "name", None) or os.environ.get("SIMT_TARGET")
-    if name:
-        check_target_name(name)
-        return name
-    return "cuda" if cuda_available() else "numpy"
-
-
-def cuda_available() -> bool:
-    """Whether the ``cuda`` target can run here (never raises)."""
-    return False
-
+from .ir.errors import LaunchError, SimtError
+from .targets import current_target, launch
+from .ir.passes import optimize
+from .tracer import captures_unchanged, trace
 
 # ------------------------------------------------------------------ argument types
 @dataclass(frozen=True)
@@ -117,13 +85,9 @@ MAX_BLOCK_THREADS = 1024
 
 # ------------------------------------------------------------------ compilation
 def compile_ir(pyfunc: FunctionType, specs: Sequence[ArgSpec]) -> ir.Function:
-    from .ir.passes import optimize
-    from .backends.numpy import evaluate_constant
-    from .tracer import trace
-
     fn = trace(pyfunc, [s.type for s in specs], [s.weak for s in specs])
     captures = fn.captures
-    fn = optimize(fn, evaluate=evaluate_constant)
+    fn = optimize(fn, evaluate=numpy_target.evaluate_constant)
     fn.captures = captures
     return fn
 
@@ -159,8 +123,6 @@ class Dispatcher:
         return tuple(arg_spec(v, n) for v, n in zip(args, names))
 
     def compile(self, specs: tuple[ArgSpec, ...]) -> ir.Function:
-        from .tracer import captures_unchanged
-
         with self._lock:
             versions = self._cache.setdefault(specs, [])
             for fn in versions:
@@ -176,6 +138,15 @@ class Dispatcher:
     def ir(self, *args: Any) -> ir.Function:
         """The optimized typed SSA for these arguments (``str()`` gives the text)."""
         return self.compile(self.specs(args))
+
+    def inspect(self, *args: Any, sig: str | None = None, ptx: bool = False,
+                arch: str = "sm_90", cfg: bool | None = None):
+        """A view of the SSA for these arguments (or ``sig="float32, float32[:]"``), each
+        Python line beside the ops it became: ``print()`` it for plain text, or render it
+        with rich. ``ptx=True`` adds the PTX; ``cfg`` forces the CFG view on or off
+        (by default it is shown for kernels with loops)."""
+        from .views import inspect_kernel
+        return inspect_kernel(self, args, sig=sig, ptx=ptx, arch=arch, cfg=cfg)
 
     @property
     def signatures(self) -> list[tuple[ArgSpec, ...]]:
@@ -216,17 +187,11 @@ class Launcher:
         specs = self.dispatcher.specs(args)
         fn = self.dispatcher.compile(specs)
         values = [launch_value(v, s) for v, s in zip(args, specs)]
-        name = current_target()
-        if name == "numpy":
-            from .backends.numpy import launch
-            try:
-                launch(fn, self.grid, self.block, values, shared_bytes=self.shared_bytes)
-            except SimtError as exc:
-                raise exc.with_traceback(None) from None
-            return
-        raise TargetUnavailableError(
-            f"the '{name}' target is not available in this build of simt; "
-            "use the 'numpy' target (SIMT_TARGET=numpy or `with simt.target(\"numpy\")`)")
+        try:
+            launch(current_target(), fn, self.grid, self.block, values,
+                   shared_bytes=self.shared_bytes, stream=self.stream)
+        except SimtError as exc:
+            raise exc.with_traceback(None) from None
 
 
 def kernel(pyfunc: FunctionType | None = None, **options: Any):
