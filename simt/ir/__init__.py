@@ -5,9 +5,10 @@ from .errors import (CompileError, KernelRuntimeError, LaunchError, SimtError, S
                      TargetUnavailableError)
 from .ops import Op
 from .types import ArrayType, MemorySpace, ScalarKind, ScalarType, Type, scalar_type
+from .verifier import IRVerificationError, verify
 
 __all__ = [
     "ArrayType", "Block", "Builder", "CompileError", "Function", "KernelRuntimeError",
-    "LaunchError", "MemorySpace", "Op", "Operation", "ScalarKind", "ScalarType", "SimtError",
-    "SourceLoc", "Successor", "TargetUnavailableError", "Type", "Value", "scalar_type",
+    "IRVerificationError", "LaunchError", "MemorySpace", "Op", "Operation", "ScalarKind", "ScalarType", "SimtError",
+    "SourceLoc", "Successor", "TargetUnavailableError", "Type", "Value", "scalar_type", "verify",
 ]

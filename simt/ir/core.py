@@ -114,6 +114,7 @@ class Function:
         for n, t in zip(arg_names, arg_types):
             entry.add_param(t, n)
         self.blocks: list[Block] = [entry]
+        self._labels = itertools.count(1)
 
     @property
     def entry(self) -> Block:
@@ -124,7 +125,7 @@ class Function:
         return self.entry.params
 
     def new_block(self, label: str | None = None) -> Block:
-        block = Block(label or f"bb{len(self.blocks)}")
+        block = Block(label or f"bb{next(self._labels)}")
         self.blocks.append(block)
         return block
 
