@@ -183,8 +183,10 @@ def true_division_of_ints(x, y, out):
     out[i, 2] = (i + 1) / 2
 
 
+# Float ** is a transcendental function (C pow is not correctly rounded, NumPy's
+# vector pow differs from it by 1 ulp on some inputs): compared within 1 ulp.
 @case(1, N, lambda: args(floats(np.float32, N), ints(np.int8, N, -3, 3), zeros(np.float32, (N, 3)),
-                         zeros(np.int32, (N, 2))))
+                         zeros(np.int32, (N, 2))), ulp=1)
 def powers(x, e, out, iout):
     i = simt.grid(1)
     out[i, 0] = x[i] ** 2

@@ -1,0 +1,1 @@
+"""Backend tests (per target), organised by stage as in STYLE.md."""
