@@ -13,10 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from .dispatcher import Dispatcher
-from .language import blockDim, blockIdx, fma, grid, gridDim, gridsize, laneid, threadIdx, warpsize
+from .language import (activemask, all_sync, any_sync, atomic, ballot_sync, blockDim, blockIdx, brev,
+                       clz, eq_sync, ffs, fma, grid, gridDim, gridsize, laneid, lanemask_lt, local,
+                       popc, shared, shfl_down_sync, shfl_sync, shfl_up_sync, shfl_xor_sync,
+                       syncthreads, syncthreads_and, syncthreads_count, syncthreads_or, syncwarp,
+                       threadfence, threadfence_block, threadfence_system, threadIdx, warpsize)
 
-__all__ = ["blockDim", "blockIdx", "fma", "grid", "gridDim", "gridsize", "jit", "laneid",
-           "threadIdx", "warpsize"]
+__all__ = [
+    "activemask", "all_sync", "any_sync", "atomic", "ballot_sync", "blockDim", "blockIdx",
+    "brev", "clz", "eq_sync", "ffs", "fma", "grid", "gridDim", "gridsize", "jit", "laneid",
+    "lanemask_lt", "local", "popc", "shared", "shfl_down_sync", "shfl_sync", "shfl_up_sync",
+    "shfl_xor_sync", "syncthreads", "syncthreads_and", "syncthreads_count", "syncthreads_or",
+    "syncwarp", "threadfence", "threadfence_block", "threadfence_system", "threadIdx",
+    "warpsize",
+]
 
 
 def jit(func_or_signature: Any = None, *, device: bool = False, **options: Any):

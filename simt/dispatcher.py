@@ -56,6 +56,10 @@ def arg_spec(value: Any, name: str) -> ArgSpec:
             return ArgSpec(T.scalar_type(value.dtype), False)
         except TypeError:
             pass
+    from .device_arrays import device_array_signature
+    found = device_array_signature(value)
+    if found is not None:
+        return ArgSpec(ir.ArrayType(T.scalar_type(found[0]), found[1]), False)
     raise LaunchError(f"argument '{name}': unsupported type {type(value).__name__}; kernels take "
                       "NumPy arrays and scalars (bool, int, float, NumPy scalars)")
 

@@ -12,6 +12,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import numpy as np
+
 from . import ir
 from .backends import numpy as numpy_backend
 from .ir.errors import LaunchError, TargetUnavailableError
@@ -67,8 +69,20 @@ def _ptx_emu_modules():
     return ptx, ptx_emu
 
 
+def _reject_device_arrays(name: str, fn: ir.Function, args: list[Any]) -> None:
+    from .device_arrays import is_device_array
+
+    for arg_name, value in zip(fn.arg_names, args):
+        if not isinstance(value, (np.ndarray, np.generic)) and is_device_array(value):
+            raise LaunchError(f"argument '{arg_name}' is a GPU device array, which the '{name}' "
+                              "target can't read; pass a NumPy array (e.g. arr.copy_to_host()) "
+                              "or use the 'cuda' target")
+
+
 def launch(name: str, fn: ir.Function, grid: tuple[int, int, int], block: tuple[int, int, int],
            args: list[Any], *, shared_bytes: int = 0, stream: Any = None) -> None:
+    if name != "cuda":
+        _reject_device_arrays(name, fn, args)
     if name == "numpy":
         numpy_backend.launch(fn, grid, block, args, shared_bytes=shared_bytes)
         return
@@ -78,7 +92,7 @@ def launch(name: str, fn: ir.Function, grid: tuple[int, int, int], block: tuple[
         except ImportError as exc:
             raise TargetUnavailableError(f"the 'ptx-emu' target is not available: {exc}; "
                                          "use the 'numpy' target") from None
-        text = ptx.compile_ptx_cached(fn)
+        text = ptx.compile_ptx_cached(fn, small_grid=ptx.fits_small_grid(grid, block))
         ptx_emu.launch_ptx(text, ptx.kernel_name(fn), grid, block,
                            ptx.flatten_arguments(fn, args), shared_bytes=shared_bytes)
         return

@@ -141,8 +141,9 @@ def print_kernel() -> Function:
     at(b, 2)
     v = b.value(Op.LOAD, [big, b.const(0, int32)], int64)
     b.emit(Op.PRINT, [a, f, flag, v],
-           attrs={"parts": ["a=", None, " f=", None, " 100% ", None, " ", None, "\n"]})
-    b.emit(Op.PRINT, [], attrs={"parts": ["hello\n"]})
+           attrs={"parts": ["a=", None, "f=", None, "100%", None, None]})
+    b.emit(Op.PRINT, [], attrs={"parts": ["hello"]})
+    b.emit(Op.PRINT, [], attrs={"parts": []})
     b.ret()
     return fn
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simt.backends.ptx.irbuild import BITCAST, LEGAL, LINEAR, RZI, TRUNC
+from simt.backends.numpy.fma import fma
+
+from simt.backends.ptx.irbuild import BITCAST, LEGAL, LINEAR, OFFSET, RZI, TRUNC, ZEXT
 from simt.ir import Function, Op, Operation
 from simt.ir.types import ArrayType
 
@@ -59,6 +61,8 @@ def _cast(op: Operation, x: np.ndarray) -> np.ndarray:
         return x.view(dst)
     if kind == RZI:
         return _rzi(x, dst)
+    if kind == ZEXT:                       # cvt.u64.u32: the low 32 bits, zero-extended
+        return x.astype(np.int64).astype(np.uint32).astype(dst)
     assert not (x.dtype.kind == "f" and dst.kind in "iub"), "unlegalized float -> int cast"
     return x.astype(dst)
 
@@ -134,8 +138,7 @@ def _step(op: Operation, env: dict, lanes: int, printed: list[str]) -> None:
     elif kind in UNARY:
         out = UNARY[kind](*operands)
     elif kind is Op.FMA:
-        a, b, c = operands
-        out = (a.astype(np.float64) * b + c).astype(a.dtype)
+        out = fma(*operands)                  # rounded once, as PTX fma.rn
     elif kind is Op.THREAD_IDX and op.attrs.get("axis", 0) == 0:
         out = np.arange(lanes, dtype=np.int32)
     elif kind in (Op.THREAD_IDX, Op.BLOCK_IDX):
@@ -146,15 +149,15 @@ def _step(op: Operation, env: dict, lanes: int, printed: list[str]) -> None:
         out = np.full(lanes, operands[0].shape[op.attrs["axis"]], np.int64)
     elif kind is Op.LOAD:
         assert op.attrs.get(LEGAL) == LINEAR
-        out = operands[0].reshape(-1)[operands[1]]
+        out = operands[0].reshape(-1)[operands[1] + op.attrs.get(OFFSET, 0)]
     elif kind is Op.STORE:
         assert op.attrs.get(LEGAL) == LINEAR
-        operands[0].reshape(-1)[operands[1]] = operands[2]
+        operands[0].reshape(-1)[operands[1] + op.attrs.get(OFFSET, 0)] = operands[2]
         return
     elif kind is Op.PRINT:
         for lane in range(lanes):
             values = iter(operands)
-            printed.append("".join(str(p) if p is not None else str(next(values)[lane])
+            printed.append(" ".join(str(p) if p is not None else str(next(values)[lane])
                                    for p in op.attrs["parts"]))
         return
     else:

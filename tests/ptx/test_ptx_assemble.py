@@ -15,6 +15,7 @@ from simt.backends.ptx.assemble import AssemblerError, find_ptxas
 from simt.backends.ptx.legalize import UNSUPPORTED_OPS
 
 from . import kernels
+from .modules import merge_modules
 
 needs_assembler = pytest.mark.skipif(
     not available(), reason="no PTX assembler: install nvidia-nvjitlink + cuda-bindings or "
@@ -51,12 +52,6 @@ def test_sample_kernels_assemble(arch: str) -> None:
     for name, build in sorted(SAMPLES.items()):
         cubin = assemble(compile_ptx(build(), arch), arch)
         assert cubin[:4] == b"\x7fELF", name
-
-
-def merge_modules(modules: list[str]) -> str:
-    """One module holding the entries of several (they share header and .file lines)."""
-    head = modules[0].split(".visible .entry")[0]
-    return head + "\n".join(".visible .entry" + m.split(".visible .entry", 1)[1] for m in modules)
 
 
 @needs_assembler

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Callable
 
-from simt.ir import CompileError, Function
+import numpy as np
+
+from simt.ir import CompileError, Function, LaunchError
 from simt.ir.types import ArrayType, ScalarType
 
 from .registers import memory_suffix
@@ -58,3 +61,29 @@ def kernel_params(fn: Function) -> list[KernelParam]:
         else:
             raise CompileError(f"kernel argument {name!r} has an unsupported type {t!r}")
     return params
+
+
+def flatten_arguments(fn: Function, args: list[Any],
+                      pointer: Callable[[Any, int], Any] | None = None) -> list[Any]:
+    """The kernel's flat parameter values, one per ``kernel_params(fn)`` entry, in order.
+
+    An array argument gives ``pointer(array, arg_index)`` (by default the array itself,
+    which is what the PTX emulator takes) followed by ``np.int64`` of each extent; a
+    scalar argument gives a NumPy scalar of its param's type (bool as ``np.bool_``).
+    ``args`` are what the dispatcher hands a target: arrays, or NumPy scalars.
+    """
+    if len(args) != len(fn.args):
+        raise LaunchError(f"{fn.name}() takes {len(fn.args)} arguments, {len(args)} given")
+    flat: list[Any] = []
+    for index, (name, value, arg) in enumerate(zip(fn.arg_names, fn.args, args)):
+        t = value.type
+        if isinstance(t, ArrayType):
+            shape = getattr(arg, "shape", None)
+            if shape is None or len(shape) != t.ndim:
+                raise LaunchError(f"argument {name!r}: expected a {t.ndim}-d array of "
+                                  f"{t.dtype}, got {type(arg).__name__}")
+            flat.append(arg if pointer is None else pointer(arg, index))
+            flat.extend(np.int64(extent) for extent in shape)
+        else:
+            flat.append(t.dtype.type(arg))
+    return flat

@@ -36,6 +36,23 @@ def assembler_name() -> str:
     return f"ptxas ({find_ptxas()})" if find_ptxas() else "none"
 
 
+@functools.cache
+def toolchain_version() -> str:
+    """Which assembler ``assemble`` uses, with its version (part of the cubin cache key)."""
+    nvjitlink = _nvjitlink()
+    if nvjitlink is not None:
+        return "nvJitLink %d.%d" % tuple(nvjitlink.version())
+    ptxas = find_ptxas()
+    if ptxas is None:
+        return "none"
+    try:
+        done = subprocess.run([ptxas, "--version"], capture_output=True, text=True, timeout=60)
+        lines = done.stdout.strip().splitlines()
+    except (OSError, subprocess.SubprocessError):
+        lines = []
+    return f"ptxas {lines[-1] if lines else 'unknown'}"
+
+
 def assemble(ptx: str, arch: str = "sm_90", *, use: str | None = None) -> bytes:
     """The cubin for ``ptx`` on ``arch``; ``use`` forces "nvjitlink" or "ptxas"."""
     if arch not in SUPPORTED_ARCHS:

@@ -26,7 +26,7 @@ from simt.ir.types import ScalarType, float16
 
 from . import printf
 from .abi import KernelParam, kernel_name, kernel_params, ptx_identifier
-from .irbuild import BITCAST, LEGAL, LINEAR, RZI, TRUNC
+from .irbuild import BITCAST, LEGAL, LINEAR, OFFSET, RZI, TRUNC, ZEXT
 from .registers import (RegisterFile, bits_suffix, float_suffix, int_suffix, literal,
                         memory_suffix)
 
@@ -95,6 +95,10 @@ def emit_cast(ctx: KernelContext, op: Operation) -> None:
         ctx.out(f"selp.{bits_suffix(dst)} {d}, {one}, {zero}, {a};")
     elif dst.is_bool:
         raise ctx.fail(op, "a cast to bool must be legalized into a comparison")
+    elif op.attrs.get(LEGAL) == ZEXT:
+        if not (src.is_int and src.bits <= 32 and dst.is_int and dst.bits == 64):
+            raise ctx.fail(op, "zero-extension goes from a 32-bit register to 64 bits")
+        ctx.out(f"cvt.u64.u32 {d}, {a};")
     elif src.is_int and dst.is_int:
         _int_to_int(ctx, src, dst, d, a)
     elif src.is_int and dst.is_float:
@@ -270,13 +274,15 @@ def emit_array_dim(ctx: KernelContext, op: Operation) -> None:
 
 
 def _address(ctx: KernelContext, op: Operation) -> str:
+    """``[register+bytes]``: the element's address (the constant offset as a displacement)."""
     if op.attrs.get(LEGAL) != LINEAR:
         raise ctx.fail(op, "indices must be linearized by legalization")
     base, _ = _array(ctx, op)
     itemsize = op.operands[0].type.dtype.nbytes
     address = ctx.regs.new("b64")
     ctx.out(f"mad.lo.s64 {address}, {ctx[op.operands[1]]}, {itemsize}, {base};")
-    return address
+    displacement = op.attrs.get(OFFSET, 0) * itemsize
+    return f"[{address}+{displacement}]" if displacement else f"[{address}]"
 
 
 def emit_load(ctx: KernelContext, op: Operation) -> None:
@@ -284,10 +290,10 @@ def emit_load(ctx: KernelContext, op: Operation) -> None:
     t = op.result.type
     if t.is_bool:
         byte = ctx.regs.new("b32")
-        ctx.out(f"ld.global.u8 {byte}, [{address}];")
+        ctx.out(f"ld.global.u8 {byte}, {address};")
         ctx.out(f"setp.ne.u32 {ctx[op.result]}, {byte}, 0;")
     else:
-        ctx.out(f"ld.global.{memory_suffix(t)} {ctx[op.result]}, [{address}];")
+        ctx.out(f"ld.global.{memory_suffix(t)} {ctx[op.result]}, {address};")
 
 
 def emit_store(ctx: KernelContext, op: Operation) -> None:
@@ -298,7 +304,7 @@ def emit_store(ctx: KernelContext, op: Operation) -> None:
     if t.is_bool:
         source = ctx.regs.new("b32")
         ctx.out(f"selp.u32 {source}, 1, 0, {ctx[value]};")
-    ctx.out(f"st.global.{memory_suffix(t)} [{address}], {source};")
+    ctx.out(f"st.global.{memory_suffix(t)} {address}, {source};")
 
 
 # -- control flow --------------------------------------------------------------------

@@ -3,10 +3,11 @@
 ``legalize(fn)`` copies ``fn`` and runs the phases in order; each phase is a small
 ``Function -> Function`` pass with a rule table keyed by ``Op``:
 
-1. ``widen_types``        int8/16 -> 32-bit, float16 -> float32, bool arithmetic -> uint32
-2. ``lower_float_ops``    transcendentals, pow, fmod, float // and %
-3. ``lower_integer_ops``  int // % ** abs, shift amounts, Python min/max on floats, casts
-4. ``linearize_indices``  multi-dimensional indices -> one int64 element index
+1. ``linearize_indices`` multi-dimensional indices -> one int64 element index, with the
+                         negative-index wrap only where ``ranges.py`` cannot rule it out
+2. ``widen_types``       int8/16 -> 32-bit, float16 -> float32, bool arithmetic -> uint32
+3. ``lower_float_ops``   transcendentals, pow, fmod, float // and %
+4. ``lower_integer_ops`` int // % ** abs, shift amounts, Python min/max on floats, casts
 5. ``split_branch_edges`` CBR edges that pass block arguments get their own block
 
 Legalized IR ("legal IR") is IR whose every op has a direct PTX form. It uses the
@@ -16,6 +17,7 @@ same ``Op`` enum with a few PTX meanings, marked by ``attrs["legal"]``
 - ``CAST`` with ``legal=bitcast``: reinterpret bits; ``legal=rzi``: float -> int
   ``cvt.rzi`` (saturating; NaN was handled before);
 - ``LOAD``/``STORE`` with ``legal=linear``: one int64 flat element index;
+- ``CAST`` int32 -> int64 with ``legal=zext``: a zero-extension (the value is >= 0);
 - ``SHL``/``SHR``: the amount operand is uint32 (PTX reads it unsigned and clamps).
 Every CBR in legal IR passes no block arguments, so the emitter implements block
 params as register moves before each BR (a parallel copy), never on a critical edge.
@@ -60,20 +62,25 @@ REMOVED_OPS = frozenset(MATH_ROUTINES) | {Op.FMOD}
 # Ops the backend rejects with a CompileError naming op and dtype (the accurate library's job).
 UNSUPPORTED_OPS = UNSUPPORTED_MATH
 
-PHASES: tuple[Callable[[Function], Function], ...] = (
+PHASES: tuple[Callable[..., Function], ...] = (
+    linearize_indices,
     widen_types,
     lower_float_ops,
     lower_integer_ops,
-    linearize_indices,
     split_branch_edges,
 )
 
 
-def legalize(fn: Function, verify_each: bool = False) -> Function:
-    """A legalized copy of ``fn`` (``fn`` itself is left as it was)."""
+def legalize(fn: Function, verify_each: bool = False, small_grid: bool = True) -> Function:
+    """A legalized copy of ``fn`` (``fn`` itself is left as it was).
+
+    ``small_grid``: the launch will have ``gridDim.k * blockDim.k < 2**31`` on every
+    axis, so ``simt.grid()`` indices cannot wrap (``ranges.py``); launch with a kernel
+    legalized without it otherwise.
+    """
     out = clone_function(fn)
     for phase in PHASES:
-        out = phase(out)
+        out = phase(out, small_grid=small_grid) if phase is linearize_indices else phase(out)
         if verify_each:
             _verify_legal(out, phase.__name__)
     return out

@@ -1,4 +1,4 @@
-"""Legalization phase 2: float operations PTX has no instruction for.
+"""Legalization phase 3: float operations PTX has no instruction for.
 
 Before: widened IR (float math only on float32/float64). After: no POW, FLOORDIV,
 MOD, FMOD or transcendental op on floats is left; SQRT, FLOOR, CEIL, TRUNC, FABS,
@@ -6,7 +6,7 @@ COPYSIGN, FMA and the predicates stay (the emitter maps them to exact instructio
 
 - Transcendentals (``MATH_ROUTINES``) expand into the float64 routines of
   ``mathlib*.py``; a float32 operand is computed in float64 and rounded once.
-  ``UNSUPPORTED_MATH`` (erf, erfc) raise a CompileError naming the op and dtype.
+  Ops in ``UNSUPPORTED_MATH`` (none at present) raise a CompileError naming op and dtype.
 - FMOD is exact (C fmod): a loop subtracts ``|b| * 2**k`` from ``|a|`` for k from the
   top down; each subtraction is exact (Sterbenz), so are the results.
 - FLOORDIV/MOD on floats follow NumPy's ``npy_divmod`` step by step (fmod, then the
@@ -20,7 +20,7 @@ from typing import Callable
 from simt.ir import CompileError, Function, Op, Operation, Value
 from simt.ir.types import bool_, float32, float64
 
-from . import mathlib, mathlib_misc, mathlib_trig
+from . import mathlib, mathlib_erf, mathlib_misc, mathlib_pow, mathlib_trig
 from .irbuild import KEEP, Lowering, Rule, run_rules
 
 MATH_ROUTINES: dict[Op, Callable[..., Value]] = {
@@ -32,9 +32,11 @@ MATH_ROUTINES: dict[Op, Callable[..., Value]] = {
     Op.ATAN2: mathlib_trig.atan2,
     Op.SINH: mathlib_misc.sinh, Op.COSH: mathlib_misc.cosh, Op.TANH: mathlib_misc.tanh,
     Op.ASINH: mathlib_misc.asinh, Op.ACOSH: mathlib_misc.acosh, Op.ATANH: mathlib_misc.atanh,
-    Op.CBRT: mathlib_misc.cbrt, Op.HYPOT: mathlib_misc.hypot, Op.POW: mathlib_misc.pow,
+    Op.CBRT: mathlib_misc.cbrt, Op.HYPOT: mathlib_misc.hypot, Op.POW: mathlib_pow.pow,
+    Op.ERF: mathlib_erf.erf, Op.ERFC: mathlib_erf.erfc,
 }
-UNSUPPORTED_MATH = frozenset({Op.ERF, Op.ERFC})
+# Math ops the backend rejects with a CompileError naming op and dtype (none at present).
+UNSUPPORTED_MATH: frozenset[Op] = frozenset()
 
 
 def math_rule(lowering: Lowering, operation: Operation):
@@ -129,5 +131,5 @@ RULES.update({Op.FLOORDIV: float_divmod_rule, Op.MOD: float_divmod_rule, Op.FMOD
 
 
 def lower_float_ops(fn: Function) -> Function:
-    """Phase 2 (see the module docstring)."""
+    """Phase 3 (see the module docstring)."""
     return run_rules(fn, RULES)

@@ -1,4 +1,4 @@
-"""Legalization phase 3: integer semantics PTX lacks, casts, Python min/max.
+"""Legalization phase 4: integer semantics PTX lacks, casts, Python min/max.
 
 Before: widened IR (``widen.py``), float math already expanded. After:
 - FLOORDIV/MOD on ints carry ``legal=trunc`` (C's truncating / and %), with the
@@ -205,5 +205,5 @@ RULES: dict[Op, Rule] = {
 
 
 def lower_integer_ops(fn: Function) -> Function:
-    """Phase 3 (see the module docstring)."""
+    """Phase 4 (see the module docstring)."""
     return run_rules(fn, RULES)

@@ -2,9 +2,10 @@
 
 Each routine takes a ``Lowering`` and a float64 Value and returns a float64 Value
 built only from ops the emitter maps 1:1 (+ - * / with round-to-nearest, selects,
-compares, bit casts, integer shifts): no FMA and no approximate PTX instructions, so
-the same IR evaluated with NumPy float64 gives bit-identical results and the error
-bounds measured in ``tests/ptx/test_mathlib.py`` hold on the GPU as they are.
+compares, bit casts, integer shifts, and ``fma.rn`` where an exact rounding error is
+wanted): no approximate PTX instructions and no contraction, so the same IR evaluated
+with NumPy float64 (and an exact fma) gives bit-identical results and the error bounds
+measured in ``tests/ptx/test_mathlib.py`` hold on the GPU as they are.
 
 Method: Cody-Waite range reduction with a split constant (the high part has 32
 significant bits, so ``k * HI`` is exact) and Taylor polynomials on the reduced
@@ -94,6 +95,33 @@ def copysign(b: Lowering, magnitude: Value, sign: Value) -> Value:
     return b.value(Op.COPYSIGN, [magnitude, sign])
 
 
+# -- exact sums and products (double-double arithmetic) -------------------------------
+
+def fma(b: Lowering, x: Value, y: Value, z: Value) -> Value:
+    """x*y + z rounded once (PTX fma.rn)."""
+    return b.value(Op.FMA, [x, y, z])
+
+
+def fast_two_sum(b: Lowering, big: Value, small: Value) -> tuple[Value, Value]:
+    """(s, e) with s + e == big + small exactly, s rounded (|big| >= |small|, Dekker)."""
+    total = b.add(big, small)
+    return total, b.sub(small, b.sub(total, big))
+
+
+def two_sum(b: Lowering, x: Value, y: Value) -> tuple[Value, Value]:
+    """(s, e) with s + e == x + y exactly, s rounded (Knuth, any magnitudes)."""
+    total = b.add(x, y)
+    y_part = b.sub(total, x)
+    x_part = b.sub(total, y_part)
+    return total, b.add(b.sub(x, x_part), b.sub(y, y_part))
+
+
+def two_product(b: Lowering, x: Value, y: Value) -> tuple[Value, Value]:
+    """(p, e) with p + e == x * y exactly (barring underflow), p rounded."""
+    product = b.mul(x, y)
+    return product, fma(b, x, y, b.neg(product))
+
+
 # -- exponentials ----------------------------------------------------------------
 
 def exp_reduced(b: Lowering, r: Value, k: Value) -> Value:
@@ -126,6 +154,16 @@ def expm1(b: Lowering, x: Value) -> Value:
 
 def log_parts(b: Lowering, x: Value) -> tuple[Value, Value]:
     """(e, log(m)) with x = 2**e * m, m in [sqrt(1/2), sqrt(2)], for finite x > 0."""
+    e, m = split_exponent(b, x)
+    s = b.div(b.sub(m, 1.0), b.add(m, 1.0))   # m - 1 is exact
+    z = b.mul(s, s)
+    log_m = b.add(b.mul(s, 2.0), b.mul(b.mul(s, z), poly(b, z, LOG_SERIES)))
+    return e, log_m
+
+
+def split_exponent(b: Lowering, x: Value) -> tuple[Value, Value]:
+    """(e, m) with x = 2**e * m exactly, m in [sqrt(1/2), sqrt(2)], e a float64 integer,
+    for finite x > 0 (subnormals included)."""
     tiny = b.lt(x, 2.2250738585072014e-308)
     xs = b.select(tiny, b.mul(x, 18014398509481984.0), x)    # 2**54
     bits = b.bitcast(xs, int64)
@@ -135,10 +173,7 @@ def log_parts(b: Lowering, x: Value) -> tuple[Value, Value]:
     m = b.select(big, b.mul(m, 0.5), m)
     e = b.select(big, b.add(e, 1), e)
     e = b.select(tiny, b.sub(e, 54), e)
-    s = b.div(b.sub(m, 1.0), b.add(m, 1.0))   # m - 1 is exact
-    z = b.mul(s, s)
-    log_m = b.add(b.mul(s, 2.0), b.mul(b.mul(s, z), poly(b, z, LOG_SERIES)))
-    return b.cast(e, float64), log_m
+    return b.cast(e, float64), m
 
 
 def log_specials(b: Lowering, x: Value, finite_result: Value) -> Value:

@@ -1,10 +1,9 @@
-"""float64 hyperbolic functions, cbrt, hypot and pow as plain IR (see ``mathlib.py``).
+"""float64 hyperbolic functions, cbrt and hypot as plain IR (see ``mathlib.py``).
 
 Each is a textbook identity over the exp/log routines, chosen to avoid cancellation
 (sinh and tanh through expm1, asinh/acosh/atanh through log1p) and overflow (cosh
 and sinh of large x as ``(t/2) * t`` with ``t = exp(x/2)``, hypot scaled by the
-larger operand). pow is ``exp2(y * log2|x|)`` with the C99 special cases; its error
-grows with ``|y * log2(x)|`` (an extra-precise log is the accurate library's job).
+larger operand). pow is in ``mathlib_pow.py``.
 """
 from __future__ import annotations
 
@@ -12,8 +11,7 @@ from simt.ir import Op, Value
 from simt.ir.types import float64
 
 from .irbuild import Lowering
-from .mathlib import (INF, INV_LN2, LN2, NAN, copysign, exp, exp2, expm1, fabs, isinf, isnan,
-                      log, log1p, log_parts, signbit)
+from .mathlib import INF, LN2, NAN, copysign, exp, expm1, fabs, isinf, isnan, log, log1p
 
 LARGE = 22.0                # beyond it exp(-x) no longer matters next to exp(x)
 HUGE = 268435456.0          # 2**28: x*x + 1 == x*x
@@ -95,26 +93,3 @@ def hypot(b: Lowering, x: Value, y: Value) -> Value:
     out = b.select(b.eq(big, 0.0), 0.0, out)
     out = b.select(b.or_(isnan(b, x), isnan(b, y)), NAN, out)
     return b.select(b.or_(isinf(b, x), isinf(b, y)), INF, out)
-
-
-def _is_integer(b: Lowering, y: Value) -> Value:
-    return b.eq(b.unary(Op.FLOOR, y), y)
-
-
-def pow(b: Lowering, x: Value, y: Value) -> Value:
-    """C99 pow: exp2(y * log2|x|), sign and NaN from the integer-ness of y."""
-    ax = fabs(b, x)
-    e, log_m = log_parts(b, ax)
-    log2_ax = b.add(e, b.mul(log_m, INV_LN2))
-    log2_ax = b.select(b.eq(ax, INF), INF, log2_ax)
-    log2_ax = b.select(b.eq(ax, 0.0), -INF, log2_ax)
-    magnitude = exp2(b, b.mul(y, log2_ax))
-    magnitude = b.select(b.eq(ax, 1.0), 1.0, magnitude)    # (-1) ** ±inf, 1 ** y
-    half = b.mul(y, 0.5)
-    odd = b.and_(_is_integer(b, y), b.ne(b.unary(Op.FLOOR, half), half))
-    out = b.select(b.and_(odd, signbit(b, x)), b.neg(magnitude), magnitude)
-    negative_finite = b.and_(b.lt(x, 0.0), b.ne(x, -INF))
-    out = b.select(b.and_(negative_finite, b.not_(_is_integer(b, y))), NAN, out)
-    out = b.select(b.or_(isnan(b, x), isnan(b, y)), NAN, out)
-    out = b.select(b.eq(x, 1.0), 1.0, out)                 # 1 ** NaN
-    return b.select(b.eq(y, 0.0), 1.0, out)                # x ** 0, NaN ** 0

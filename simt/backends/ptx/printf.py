@@ -1,13 +1,25 @@
 """``print`` in kernels: a call to the CUDA driver's ``vprintf(format, args)``.
 
 A PRINT op's ``attrs["parts"]`` lists literal text (str) and ``None`` for each operand,
-in order; the parts are the whole output (the tracer puts separators and the newline
-in them). The format string is a ``.global`` byte array; the arguments are stored in
-a per-kernel ``.local`` buffer, each aligned to its size, and passed by generic address.
-Conversions: signed ints ``%d``/``%lld``, unsigned ``%u``/``%llu``, floats as doubles
-with enough digits to round-trip (float16 ``%.5g``, float32 ``%.9g``, float64
-``%.17g``: printf has no shortest-repr conversion, so "0.1" of float32 prints as
-0.100000001), bools as the strings True/False.
+in order. Its meaning (the numpy backend's, and CPython's ``print``) is one line per
+thread: the parts joined by single spaces, then a newline. The PTX lowering builds one
+printf format string of exactly that shape (literal ``%`` escaped as ``%%``), so the
+output is byte-for-byte the reference's for ints, bools and literal text.
+
+Conversions: signed ints ``%d``/``%lld``, unsigned ``%u``/``%llu``, bools the strings
+``True``/``False`` (``%s``), floats converted to double and printed with enough
+significant digits to round-trip: float16 ``%.5g``, float32 ``%.9g``, float64 ``%.17g``.
+This is the one documented difference from the reference: printf has no shortest
+round-trip conversion, so where NumPy's ``str`` prints the shortest string that reads
+back as the same value, the GPU prints the fixed-digit ``%g`` form, which reads back as
+the same value too: float32 ``0.1`` prints ``0.100000001`` (NumPy ``0.1``), float64
+``1.0`` prints ``1`` (NumPy ``1.0``), ``-0.0`` prints ``-0``, ``1e-05`` prints
+``1.0000000000000001e-05``; ``nan``, ``inf``, ``-inf`` and ``1e+20`` print alike.
+The device's printf buffer is flushed at synchronization points, so lines of different
+threads come out in the order the hardware ran them (the reference prints in thread order).
+
+The format string is a ``.global`` byte array; the arguments are stored in a per-kernel
+``.local`` buffer, each aligned to its size, and passed by generic address.
 """
 from __future__ import annotations
 
@@ -46,6 +58,8 @@ class PrintState:
             return []
         lines = [VPRINTF_DECL]
         for data, name in self.strings.items():
+            readable = data[:-1].decode("utf-8").encode("unicode_escape").decode("ascii")
+            lines.append(f'// {name} = "{readable}"')
             lines.append(f".global .align 1 .b8 {name}[{len(data)}] = "
                          f"{{{', '.join(str(b) for b in data)}}};")
         return lines
@@ -89,18 +103,18 @@ def emit_print(ctx: KernelContext, op: Operation) -> None:
     operands = list(op.operands)
     if sum(part is None for part in parts) != len(operands):
         raise ctx.fail(op, "print parts and operands do not match")
-    text, stores, offset = [], [], 0
+    fields, stores, offset = [], [], 0
     for part in parts:
         if part is not None:
-            text.append(str(part).replace("%", "%%"))
+            fields.append(str(part).replace("%", "%%"))
             continue
         conversion, reg, size = _argument(ctx, operands.pop(0))
         offset = (offset + size - 1) // size * size
         stores.append((offset, reg, size))
         offset += size
-        text.append(conversion)
+        fields.append(conversion)
     ctx.prints.buffer_size = max(ctx.prints.buffer_size, (offset + 7) // 8 * 8)
-    fmt = _global_address(ctx, ctx.prints.string("".join(text)))
+    fmt = _global_address(ctx, ctx.prints.string(" ".join(fields) + "\n"))
     args = ctx.regs.new("b64")
     if stores:
         local = ctx.regs.new("b64")

@@ -1,4 +1,4 @@
-"""Legalization phase 1: compute narrow types in the widths PTX computes in.
+"""Legalization phase 2: compute narrow types in the widths PTX computes in.
 
 Before: any op on any scalar type. After: arithmetic, comparisons and math ops
 see only bool (logical ops only), (u)int32, (u)int64, float32 and float64.
@@ -77,5 +77,5 @@ RULES[Op.SELECT] = select_rule
 
 
 def widen_types(fn: Function) -> Function:
-    """Phase 1 (see the module docstring)."""
+    """Phase 2 (see the module docstring)."""
     return run_rules(fn, RULES)
