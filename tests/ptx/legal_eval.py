@@ -46,7 +46,8 @@ def _trunc_divmod(op: Operation, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _rzi(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     info = np.iinfo(dtype)
     t = np.trunc(x.astype(np.float64))
-    out = np.where(t >= 2.0 ** (info.bits - (info.min < 0)), info.max, 0).astype(dtype)
+    out = np.where(t >= 2.0 ** (info.bits - (info.min < 0)), dtype.type(info.max),
+                   dtype.type(0)).astype(dtype)
     inside = (t < 2.0 ** (info.bits - (info.min < 0))) & (t >= float(info.min))
     out[inside] = t[inside].astype(dtype)
     out[t < float(info.min)] = info.min
