@@ -105,6 +105,23 @@ class Op(enum.Enum):
     # side effects
     PRINT = "print"            # attrs: parts (str for literal text, None for an operand)
 
+    # memory spaces, cooperation inside blocks and warps
+    SHARED_ARRAY = "shared_array"  # attrs: shape (tuple; (0,) = dynamic), name -> shared array
+    LOCAL_ARRAY = "local_array"    # attrs: shape, name -> a per-thread array
+    BARRIER = "barrier"            # attrs: kind sync|count|and|or; (pred: bool)? -> int32 unless sync
+    SYNCWARP = "syncwarp"          # (mask: uint32)
+    FENCE = "fence"                # attrs: scope block|device|system
+    ATOMIC = "atomic"              # attrs: op; (array, *indices, value) -> the old element
+    ATOMIC_CAS = "atomic_cas"      # (array, *indices, expected, value) -> the old element
+    SHFL = "shfl"                  # attrs: mode idx|up|down|xor; (mask: uint32, value, lane: int32)
+    VOTE = "vote"                  # attrs: mode all|any|eq|ballot; (mask: uint32, pred: bool)
+    ACTIVEMASK = "activemask"      # -> uint32
+    LANEMASK_LT = "lanemask_lt"    # -> uint32
+    POPC = "popc"                  # int -> int32
+    CLZ = "clz"                    # int -> int32
+    FFS = "ffs"                    # int -> int32 (1-based lowest set bit, 0 for 0)
+    BREV = "brev"                  # int -> the same int type
+
     # terminators
     BR = "br"
     CBR = "cbr"
@@ -131,14 +148,23 @@ PREDICATES = frozenset({Op.ISNAN, Op.ISINF, Op.ISFINITE})
 SPECIAL_REGISTERS = frozenset({Op.THREAD_IDX, Op.BLOCK_IDX, Op.BLOCK_DIM, Op.GRID_DIM, Op.LANE_ID})
 MEMORY = frozenset({Op.ARRAY_DIM, Op.LOAD, Op.STORE})
 TERMINATORS = frozenset({Op.BR, Op.CBR, Op.RET})
+ALLOCATIONS = frozenset({Op.SHARED_ARRAY, Op.LOCAL_ARRAY})
+SYNCHRONIZATION = frozenset({Op.BARRIER, Op.SYNCWARP, Op.FENCE})
+ATOMICS = frozenset({Op.ATOMIC, Op.ATOMIC_CAS})
+WARP = frozenset({Op.SHFL, Op.VOTE, Op.ACTIVEMASK, Op.LANEMASK_LT})
+BIT_OPS = frozenset({Op.POPC, Op.CLZ, Op.FFS, Op.BREV})
+ATOMIC_KINDS = ("add", "sub", "max", "min", "exch", "inc", "dec", "and", "or", "xor")
 
 # Ops that neither read mutable state nor have effects: foldable, CSE-able, removable if unused.
 PURE = frozenset(
     {Op.CONST, Op.CAST, Op.SELECT} | BINARY | UNARY | COMPARE | MATH_UNARY | MATH_BINARY
-    | MATH_TERNARY | PREDICATES | SPECIAL_REGISTERS | {Op.ARRAY_DIM}
+    | MATH_TERNARY | PREDICATES | SPECIAL_REGISTERS | {Op.ARRAY_DIM} | BIT_OPS
+    | {Op.LANEMASK_LT}
 )
-# Ops that must stay even when their result is unused.
-SIDE_EFFECTS = frozenset({Op.STORE, Op.PRINT}) | TERMINATORS
+# Ops that must stay even when their result is unused (and must not be merged by CSE:
+# warp ops and allocations depend on which threads execute them, not only on operands).
+SIDE_EFFECTS = frozenset({Op.STORE, Op.PRINT}) | TERMINATORS | ALLOCATIONS | SYNCHRONIZATION \
+    | ATOMICS | WARP - {Op.LANEMASK_LT}
 # Ops that may raise at run time (bounds checks): not removable even when unused.
 MAY_TRAP = frozenset({Op.LOAD})
 
@@ -155,5 +181,10 @@ GROUPS: dict[str, frozenset[Op]] = {
     "special_registers": SPECIAL_REGISTERS,
     "memory": MEMORY,
     "effects": frozenset({Op.PRINT}),
+    "allocations": ALLOCATIONS,
+    "synchronization": SYNCHRONIZATION,
+    "atomics": ATOMICS,
+    "warp": WARP,
+    "bits": BIT_OPS,
     "terminators": TERMINATORS,
 }

@@ -25,9 +25,9 @@ import numpy as np
 from .analysis import DominatorTree
 from .core import Block, Function, Operation, Value
 from .ops import (BINARY, BITWISE, COMPARE, INT_ONLY_BINARY, MATH_BINARY, MATH_TERNARY,
-                  MATH_UNARY, PREDICATES, SPECIAL_REGISTERS, UNARY, Op)
+                  MATH_UNARY, PREDICATES, SPECIAL_REGISTERS, UNARY, Op, ATOMIC_KINDS, BIT_OPS)
 from .printer import ValueNames, format_operation
-from .types import ArrayType, ScalarType, bool_, int32, int64
+from .types import ArrayType, MemorySpace, ScalarType, bool_, int32, int64, uint32
 
 RULE_BLOCKS = "blocks are listed once with unique labels"
 RULE_ENTRY_PARAMS = "the entry block's params are the function's arguments"
@@ -426,11 +426,103 @@ def _check_ret(operation: Operation, fn: Function) -> str | None:
     return None
 
 
-_NO_RESULT = frozenset({Op.STORE, Op.PRINT, Op.BR, Op.CBR, Op.RET})
+def _check_allocation(operation: Operation, fn: Function) -> str | None:
+    array = _result_type(operation)
+    shape = operation.attrs.get("shape")
+    space = MemorySpace.SHARED if operation.op is Op.SHARED_ARRAY else MemorySpace.LOCAL
+    if operation.operands or not isinstance(array, ArrayType) or array.space is not space:
+        return f"{operation.op.value} takes no operands and returns a {space.value} array"
+    if (not isinstance(shape, tuple) or len(shape) != array.ndim
+            or not all(type(d) is int and d >= 0 for d in shape)):
+        return f"{operation.op.value} needs attrs['shape']: {array.ndim} non-negative ints"
+    if not isinstance(operation.attrs.get("name"), str):
+        return f"{operation.op.value} needs attrs['name']"
+    return None
+
+
+def _check_barrier(operation: Operation, fn: Function) -> str | None:
+    kind = operation.attrs.get("kind")
+    if kind == "sync":
+        if operation.operands or operation.result is not None:
+            return "a sync barrier takes no operands and has no result"
+        return None
+    if kind not in ("count", "and", "or"):
+        return f"barrier kind must be sync, count, and or or, got {kind!r}"
+    if _types(operation.operands) != "(bool)" or _result_type(operation) != int32:
+        return f"barrier {kind} takes a bool and returns int32; {_signature(operation)}"
+    return None
+
+
+def _check_syncwarp(operation: Operation, fn: Function) -> str | None:
+    if [v.type for v in operation.operands] != [uint32]:
+        return f"syncwarp takes a uint32 mask; {_signature(operation)}"
+    return None
+
+
+def _check_fence(operation: Operation, fn: Function) -> str | None:
+    if operation.operands or operation.attrs.get("scope") not in ("block", "device", "system"):
+        return "fence takes no operands and attrs['scope'] in block, device, system"
+    return None
+
+
+def _check_atomic(operation: Operation, fn: Function) -> str | None:
+    extra = 2 if operation.op is Op.ATOMIC_CAS else 1
+    array, problem = _array_and_indices(operation, extra=extra)
+    if problem is not None:
+        return problem
+    if array.space is MemorySpace.LOCAL:
+        return "atomics work on global and shared arrays"
+    values = operation.operands[len(operation.operands) - extra:]
+    if any(v.type != array.dtype for v in values) or _result_type(operation) != array.dtype:
+        return f"{operation.op.value} on {array} takes and returns {array.dtype}"
+    if operation.op is Op.ATOMIC and operation.attrs.get("op") not in ATOMIC_KINDS:
+        return f"atomic needs attrs['op'] in {', '.join(ATOMIC_KINDS)}"
+    return None
+
+
+def _check_shfl(operation: Operation, fn: Function) -> str | None:
+    ops = operation.operands
+    if (len(ops) != 3 or ops[0].type != uint32 or ops[2].type != int32
+            or _result_type(operation) != ops[1].type):
+        return f"shfl takes (uint32 mask, value, int32 lane) and returns the value; {_signature(operation)}"
+    if operation.attrs.get("mode") not in ("idx", "up", "down", "xor"):
+        return "shfl needs attrs['mode'] in idx, up, down, xor"
+    return None
+
+
+def _check_vote(operation: Operation, fn: Function) -> str | None:
+    mode = operation.attrs.get("mode")
+    wanted = uint32 if mode == "ballot" else bool_
+    if mode not in ("all", "any", "eq", "ballot"):
+        return "vote needs attrs['mode'] in all, any, eq, ballot"
+    if [v.type for v in operation.operands] != [uint32, bool_] or _result_type(operation) != wanted:
+        return f"vote {mode} takes (uint32 mask, bool) and returns {wanted}; {_signature(operation)}"
+    return None
+
+
+def _check_mask_register(operation: Operation, fn: Function) -> str | None:
+    if operation.operands or _result_type(operation) != uint32:
+        return f"{operation.op.value} takes no operands and returns uint32"
+    return None
+
+
+def _check_bits(operation: Operation, fn: Function) -> str | None:
+    ops = operation.operands
+    if len(ops) != 1 or not isinstance(ops[0].type, ScalarType) or not ops[0].type.is_int:
+        return f"{operation.op.value} takes one integer; {_signature(operation)}"
+    wanted = ops[0].type if operation.op is Op.BREV else int32
+    if _result_type(operation) != wanted:
+        return f"{operation.op.value} returns {wanted}; {_signature(operation)}"
+    return None
+
+
+_NO_RESULT = frozenset({Op.STORE, Op.PRINT, Op.BR, Op.CBR, Op.RET, Op.SYNCWARP, Op.FENCE})
 
 
 def _check_result_presence(operation: Operation) -> str | None:
     has_result = operation.result is not None
+    if operation.op is Op.BARRIER:
+        return None                       # checked with its kind
     if operation.op in _NO_RESULT and has_result:
         return f"{operation.op.value} has no result"
     if operation.op not in _NO_RESULT and not has_result:
@@ -443,12 +535,17 @@ def _table() -> dict[Op, _Check]:
         Op.CONST: _check_const, Op.CAST: _check_cast, Op.SELECT: _check_select,
         Op.ARRAY_DIM: _check_array_dim, Op.LOAD: _check_load, Op.STORE: _check_store,
         Op.PRINT: _check_print, Op.BR: _check_br, Op.CBR: _check_cbr, Op.RET: _check_ret,
+        Op.SHARED_ARRAY: _check_allocation, Op.LOCAL_ARRAY: _check_allocation,
+        Op.BARRIER: _check_barrier, Op.SYNCWARP: _check_syncwarp, Op.FENCE: _check_fence,
+        Op.ATOMIC: _check_atomic, Op.ATOMIC_CAS: _check_atomic, Op.SHFL: _check_shfl,
+        Op.VOTE: _check_vote, Op.ACTIVEMASK: _check_mask_register,
+        Op.LANEMASK_LT: _check_mask_register,
     }
     groups: list[tuple[frozenset[Op], _Check]] = [
         (BINARY, _check_binary), (UNARY, _check_unary), (COMPARE, _check_compare),
         (MATH_UNARY, _float_op(1)), (MATH_BINARY, _float_op(2)), (MATH_TERNARY, _float_op(3)),
         (PREDICATES, _float_op(1, result_bool=True)),
-        (SPECIAL_REGISTERS, _check_special_register),
+        (SPECIAL_REGISTERS, _check_special_register), (BIT_OPS, _check_bits),
     ]
     for group, check in groups:
         table.update(dict.fromkeys(group, check))

@@ -47,7 +47,9 @@ SCALAR_TYPES = {t.dtype.type: t for t in T.SCALAR_TYPES}
 
 class CallLowering:
     def __init__(self, tracer: FunctionTracer):
+        from .primitives import PrimitiveLowering
         self.t = tracer
+        self.primitives = PrimitiveLowering(self)
 
     @property
     def b(self) -> ir.Builder:
@@ -119,6 +121,9 @@ class CallLowering:
                 raise t.error(f"simt.fma needs floating-point arguments, got {stype}")
             values = [t.coerce(a, stype.type) for a in args]
             return V.Scalar(self.b.value(Op.FMA, values, stype.type), stype.weak)
+        from .primitives import is_primitive
+        if is_primitive(obj):
+            return self.primitives.call(obj, args, kwargs)
         raise t.error(f"simt.{obj.name} is not supported yet")
 
     def common(self, args: list) -> SType:

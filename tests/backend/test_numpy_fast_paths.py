@@ -10,12 +10,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from simt.backends.numpy import launch, memory
-from simt.backends.numpy.active import IndexSet, RangeSet, from_indices, merge, split_by_mask, split_by_range
+from simt.backends.numpy.active import (IndexSet, RangeSet, from_indices, merge, split_by_block_range,
+                                        split_by_mask, split_by_range)
 from simt.backends.numpy.affine import symbolic_result
 from simt.backends.numpy.elementwise import ELEMENTWISE, as_scalar
 from simt.backends.numpy.geometry import BatchGeometry
 from simt.backends.numpy.slots import Slot
-from simt.backends.numpy.values import Affine, RangePredicate, materialize
+from simt.backends.numpy.values import Affine, BlockRange, RangePredicate, materialize
 from simt.ir import Op
 from simt.ir.core import canonical_constant
 from simt.ir.types import bool_, float32, int8, int16, int32, int64, uint8, uint32
@@ -171,6 +172,62 @@ def test_splits_partition_the_active_set(size, data) -> None:
             np.testing.assert_array_equal(selected, values[np.isin(t, expected)])
         pieces = [p.threads for p in (inside, outside) if p is not None]
         np.testing.assert_array_equal(merge(pieces, 4 * size + 10).indices(), t)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 6), st.data())
+def test_block_range_splits_partition_the_active_set(size, blocks, data) -> None:
+    """``lo <= threadIdx < hi`` in every block: built directly for runs of whole blocks,
+    through a mask otherwise; the parts' bounds contain their threads."""
+    geometry = BatchGeometry((blocks, 1, 1), (size, 1, 1), 0, blocks)
+    n = geometry.thread_count
+    kind = data.draw(st.sampled_from(["whole", "range", "index"]))
+    if kind == "whole":
+        b0 = data.draw(st.integers(0, blocks - 1))
+        active = RangeSet(b0 * size, data.draw(st.integers(b0 + 1, blocks)) * size)
+    elif kind == "range":
+        lo = data.draw(st.integers(0, n - 1))
+        active = RangeSet(lo, data.draw(st.integers(lo + 1, n)))
+    else:
+        members = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
+        active = from_indices(np.sort(np.asarray(members, np.intp)))
+    lo = data.draw(st.integers(1, size))
+    hi = data.draw(st.integers(lo, size)) if lo < size else size
+    lo -= 1
+    t = active.indices()
+    member = (t % size >= lo) & (t % size < hi)
+    values = np.arange(active.size) * 3
+    inside, outside = split_by_block_range(active, lo, hi, geometry)
+    for part, expected in ((inside, t[member]), (outside, t[~member])):
+        if part is None:
+            assert len(expected) == 0
+            continue
+        np.testing.assert_array_equal(part.threads.indices(), expected)
+        selected = values if part.selector is None else values[part.selector]
+        np.testing.assert_array_equal(selected, values[np.isin(t, expected)])
+        b0, b1, t0, t1 = geometry.bounds(part.threads)
+        assert b0 <= (expected // size).min() and (expected // size).max() <= b1
+        assert t0 <= (expected % size).min() and (expected % size).max() <= t1
+    np.testing.assert_array_equal(materialize(BlockRange(lo, hi), geometry, active), member)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(-50, 50), st.integers(-60, 60),
+       st.sampled_from(COMPARES))
+def test_comparisons_of_thread_indices_in_many_blocks_are_block_ranges(size, blocks, c, bound, op) -> None:
+    geometry = BatchGeometry((blocks, 1, 1), (size, 1, 1), 0, blocks)
+    value = geometry.affine(np.dtype(np.int64), c, 0, 1)             # threadIdx.x + c
+    assume(isinstance(value, Affine))
+    result = symbolic_result(op, bool_, geometry, [value, np.int64(bound)])
+    thread = np.arange(geometry.thread_count) % size
+    expected = ELEMENTWISE[op](bool_, {}, c + thread, np.int64(bound))
+    if result is None:
+        assert op is Op.NE
+        return
+    if blocks > 1 and size > 1:
+        assert isinstance(result, (BlockRange, np.bool_))
+    got = materialize(result, geometry, RangeSet(0, geometry.thread_count))
+    np.testing.assert_array_equal(np.broadcast_to(got, expected.shape), expected)
 
 
 def test_merge_of_adjacent_ranges_is_a_range() -> None:

@@ -62,10 +62,13 @@ class RangeSet:
 class IndexSet:
     """An arbitrary set of threads, as sorted unique thread numbers."""
 
-    __slots__ = ("idx", "parent", "selector")
+    __slots__ = ("idx", "parent", "selector", "bounds")
 
     def __init__(self, idx: np.ndarray):
         self.idx = idx
+        # (min, max) of block_in_batch and of thread_in_block over the set, once known
+        # (``BatchGeometry.bounds``).
+        self.bounds: tuple[int, int, int, int] | None = None
         self.parent: ActiveSet | None = None
         self.selector: Selector = None
 
@@ -126,6 +129,8 @@ def merge(pieces: list[ActiveSet], thread_count: int) -> ActiveSet:
         if all(a.hi == b.lo for a, b in zip(ordered, ordered[1:])):
             return RangeSet(ordered[0].lo, ordered[-1].hi)
     total = sum(p.size for p in pieces)
+    if total == thread_count:
+        return RangeSet(0, thread_count)       # disjoint pieces of every thread
     if total * 8 >= thread_count:
         # Dense: marking a batch-wide mask is linear and cheaper than sorting.
         mask = np.zeros(thread_count, dtype=bool)
@@ -145,8 +150,11 @@ def split_by_mask(active: ActiveSet, mask: np.ndarray) -> tuple[Part | None, Par
     if count == 0:
         return None, Part(active, None)
     if isinstance(active, RangeSet):
-        true_idx = np.flatnonzero(mask) + active.lo
-        false_idx = np.flatnonzero(~mask) + active.lo
+        true_idx = np.flatnonzero(mask)
+        false_idx = np.flatnonzero(~mask)
+        if active.lo:
+            true_idx += active.lo
+            false_idx += active.lo
     else:
         true_idx = active.idx[mask]
         false_idx = active.idx[~mask]
@@ -179,3 +187,31 @@ def _positions(active: ActiveSet, k0: int, k1: int) -> ActiveSet:
     if isinstance(active, RangeSet):
         return RangeSet(active.lo + k0, active.lo + k1)
     return from_indices(active.idx[k0:k1])
+
+
+def split_by_block_range(active: ActiveSet, lo: int, hi: int, geometry) -> tuple[Part | None, Part | None]:
+    """(threads with ``lo <= thread_in_block < hi``, the others). When ``active`` is a
+    run of whole blocks, both parts are built directly (no mask, no search)."""
+    size = geometry.threads_per_block
+    lo, hi = max(lo, 0), min(hi, size)
+    if lo >= hi:
+        return None, Part(active, None)
+    if lo == 0 and hi == size:
+        return Part(active, None), None
+    if not (isinstance(active, RangeSet) and active.lo % size == 0 and active.hi % size == 0):
+        thread = geometry.split(active)[1]
+        return split_by_mask(active, (thread >= lo) & (thread < hi))
+    blocks = active.size // size
+    if blocks == 1:
+        return split_by_range(active, active.lo + lo, active.lo + hi)
+    starts = np.arange(0, active.size, size, dtype=np.intp)[:, None]
+    inside = (starts + np.arange(lo, hi, dtype=np.intp)).reshape(-1)
+    outside = (starts + np.concatenate([np.arange(0, lo, dtype=np.intp),
+                                        np.arange(hi, size, dtype=np.intp)])).reshape(-1)
+    first_block = active.lo // size
+    parts = []
+    for positions, (t0, t1) in ((inside, (lo, hi - 1)), (outside, (0, size - 1))):
+        threads = IndexSet(positions + active.lo if active.lo else positions)
+        threads.bounds = (first_block, first_block + blocks - 1, t0, t1)
+        parts.append(_child(active, threads, positions))
+    return parts[0], parts[1]

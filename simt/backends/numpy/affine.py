@@ -9,7 +9,9 @@ the exact coefficients and checking that the result still fits the dtype for eve
 thread of the batch (``BatchGeometry.affine``) gives exactly the wrapped result.
 Comparing two exact values compares their coefficient difference ``c + s*t`` with
 zero, which holds on a contiguous range of batch threads when the difference is
-linear in the thread number ``t``.
+linear in the thread number ``t`` (a ``RangePredicate``), or on the same range of
+thread indices in every block when it depends on the thread's index in its block
+only (a ``BlockRange``: ``threadIdx.x < stride`` in a batch of many blocks).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from simt.ir.ops import Op
 from simt.ir.types import ScalarType, Type
 
 from .geometry import BatchGeometry
-from .values import Affine, RangePredicate
+from .values import Affine, BlockRange, RangePredicate
 
 SymbolicRule = Callable[[BatchGeometry, list], Any]
 
@@ -97,15 +99,16 @@ def _cast(result_type: ScalarType, geometry: BatchGeometry, operands: list) -> A
 
 # -- comparisons -> range predicates -------------------------------------------------
 
-def predicate(lo: int, hi: int, thread_count: int) -> Any:
+def predicate(lo: int, hi: int, thread_count: int, kind: type = RangePredicate) -> Any:
     """The bool true exactly for batch threads ``lo <= t < hi`` (clamped), in the
-    simplest form: a uniform when it is all or nothing."""
+    simplest form: a uniform when it is all or nothing. With ``kind=BlockRange``, ``t``
+    is the thread's index in its block and ``thread_count`` the block size."""
     lo, hi = max(lo, 0), min(hi, thread_count)
     if lo >= hi:
         return np.False_
     if lo == 0 and hi == thread_count:
         return np.True_
-    return RangePredicate(lo, hi)
+    return kind(lo, hi)
 
 
 def _negative_range(c: int, s: int, thread_count: int) -> tuple[int, int]:
@@ -121,9 +124,9 @@ def _complement(value: Any, thread_count: int) -> Any:
     if isinstance(value, np.generic):
         return np.logical_not(value)
     if value.lo == 0:
-        return predicate(value.hi, thread_count, thread_count)
+        return predicate(value.hi, thread_count, thread_count, type(value))
     if value.hi == thread_count:
-        return predicate(0, value.lo, thread_count)
+        return predicate(0, value.lo, thread_count, type(value))
     return None
 
 
@@ -138,17 +141,20 @@ def _compare_rule(op: Op) -> SymbolicRule:
             return None
         (c1, a1, b1), (c2, a2, b2) = terms
         c, s = c1 - c2, geometry.stride_of(a1 - a2, b1 - b2)   # x - y == c + s*t
+        n, kind = geometry.thread_count, RangePredicate
         if s is None:
-            return None
-        n = geometry.thread_count
+            if a1 != a2:
+                return None
+            # x - y == c + s*thread_in_block: the same threads hold it in every block.
+            s, n, kind = b1 - b2, geometry.threads_per_block, BlockRange
 
         def where(relation: Op) -> tuple[int, int]:
             sign, offset = _AS_NEGATIVE[relation]
             return _negative_range(sign * c + offset, sign * s, n)
         if op in _AS_NEGATIVE:
-            return predicate(*where(op), n)
+            return predicate(*where(op), n, kind)
         (lo1, hi1), (lo2, hi2) = where(Op.LE), where(Op.GE)
-        equal = predicate(max(lo1, lo2), min(hi1, hi2), n)
+        equal = predicate(max(lo1, lo2), min(hi1, hi2), n, kind)
         return equal if op is Op.EQ else _complement(equal, n)
     return rule
 
@@ -187,6 +193,8 @@ def _or(geometry: BatchGeometry, operands: list) -> Any:
 
 def _logical_not(geometry: BatchGeometry, operands: list) -> Any:
     (x,) = operands
+    if isinstance(x, BlockRange):
+        return _complement(x, geometry.threads_per_block)
     return _complement(x, geometry.thread_count) if isinstance(x, RangePredicate) else None
 
 

@@ -1,13 +1,14 @@
 """What each pure value op means, as functions over NumPy arrays and scalars.
 
 This module owns the reference semantics of every op that computes a value from
-its operands alone (the ``values``, ``binary``, ``unary``, ``compare``, ``math_*``
-and ``predicates`` groups). Each function in ``ELEMENTWISE`` takes
-``(result_type, attrs, *operands)`` where every operand is a NumPy array (one
-element per thread) or a NumPy scalar (the same for all threads), and returns an
-array or scalar. The interpreter calls them for varying values and for uniform
-ones, and ``evaluate_constant`` (the IR constant folder's callback) calls the very
-same functions, so folding cannot disagree with execution.
+its operands alone (the ``values``, ``binary``, ``unary``, ``compare``, ``math_*``,
+``predicates`` and ``bits`` groups; the bit operations live in ``bits.py``). Each
+function in ``ELEMENTWISE`` takes ``(result_type, attrs, *operands)`` where every
+operand is a NumPy array (one element per thread) or a NumPy scalar (the same for
+all threads), and returns an array or scalar. The interpreter calls them for
+varying values and for uniform ones, and ``evaluate_constant`` (the IR constant
+folder's callback) calls the very same functions, so folding cannot disagree with
+execution.
 
 Callers run them under ``np.errstate(all="ignore")``: overflow wraps, division by
 zero and invalid operations produce NumPy's values silently, as in the reference
@@ -25,6 +26,7 @@ import numpy as np
 from simt.ir.ops import Op
 from simt.ir.types import ScalarType
 
+from . import bits
 from .fma import fma
 
 Operand = Any  # np.ndarray | np.generic
@@ -247,6 +249,11 @@ ELEMENTWISE: dict[Op, ElementwiseImpl] = {
     Op.ISNAN: _ufunc(np.isnan),
     Op.ISINF: _ufunc(np.isinf),
     Op.ISFINITE: _ufunc(np.isfinite),
+
+    Op.POPC: bits.popc,
+    Op.CLZ: bits.clz,
+    Op.FFS: bits.ffs,
+    Op.BREV: bits.brev,
 }
 
 

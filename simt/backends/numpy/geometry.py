@@ -35,6 +35,7 @@ class BatchGeometry:
         self.threads_per_block = block[0] * block[1] * block[2]
         self.thread_count = block_count * self.threads_per_block
         self._registers: dict[tuple[str, int], np.ndarray] = {}
+        self._split: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- affine values -----------------------------------------------------------
     def affine(self, dtype: np.dtype, c: int, a: int, b: int) -> Any:
@@ -81,14 +82,50 @@ class BatchGeometry:
             result = np.arange(active.size, dtype=np.int64)
             result *= _wrap64(stride)
             result += start
+        elif stride is not None:
+            result = active.indices() * np.int64(_wrap64(stride))
+            result += _wrap64(value.c)
         else:
-            t = active.indices().astype(np.int64)
-            if stride is not None:
-                result = t * _wrap64(stride) + _wrap64(value.c)
-            else:
-                block, thread = np.divmod(t, self.threads_per_block)
-                result = block * _wrap64(value.a) + thread * _wrap64(value.b) + _wrap64(value.c)
+            block, thread = self.split(active)
+            result = thread.astype(np.int64)
+            if value.b != 1:
+                result *= _wrap64(value.b)
+            if value.a:
+                result += block.astype(np.int64) * _wrap64(value.a)
+            if value.c:
+                result += _wrap64(value.c)
         return result.astype(value.dtype, copy=False)
+
+    def bounds(self, active: ActiveSet) -> tuple[int, int, int, int]:
+        """(min, max) of block_in_batch, then of thread_in_block, over ``active`` (for a
+        range of threads spanning several blocks, the whole thread range)."""
+        size = self.threads_per_block
+        if isinstance(active, RangeSet):
+            first, last = active.lo, active.hi - 1
+            if first // size == last // size:
+                return first // size, first // size, first % size, last % size
+            return first // size, last // size, 0, size - 1
+        if active.bounds is None:
+            block, thread = self.split(active)
+            active.bounds = (int(block[0]), int(block[-1]), int(thread.min()), int(thread.max()))
+        return active.bounds
+
+    def active_span(self, value: Affine, active: ActiveSet) -> tuple[int, int]:
+        """Bounds on ``value`` over the threads of ``active`` (they contain its range)."""
+        b0, b1, t0, t1 = self.bounds(active)
+        a_low, a_high = sorted((value.a * b0, value.a * b1))
+        b_low, b_high = sorted((value.b * t0, value.b * t1))
+        return value.c + a_low + b_low, value.c + a_high + b_high
+
+    def split(self, active: ActiveSet) -> tuple[np.ndarray, np.ndarray]:
+        """(block_in_batch, thread_in_block) of each thread of ``active`` (int32, not to
+        be written): views or gathers of batch-wide arrays built once."""
+        if self._split is None:
+            size, count = self.threads_per_block, self.block_count
+            self._split = (np.repeat(np.arange(count, dtype=np.int32), size),
+                           np.tile(np.arange(size, dtype=np.int32), count))
+        block, thread = self._split
+        return active.take(block), active.take(thread)
 
     # -- special registers -------------------------------------------------------
     def block_index(self, axis: int) -> Any:

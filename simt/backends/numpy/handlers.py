@@ -5,7 +5,9 @@ are the interpreter's values for the op's operands (see ``values.py``), laid out
 the active threads of ``frame``. Pure ops first try a symbolic fast path (uniform,
 affine, range predicate: ``affine.py``) and otherwise run the elementwise meaning
 from ``elementwise.py`` at the active set's size. Special registers come from the
-batch geometry, memory ops from ``memory.py``; terminators hand the active threads
+batch geometry, memory ops from ``memory.py``, shared/local arrays from
+``allocations.py``, barriers and fences from ``barrier.py``, atomics from
+``atomics.py`` and warp ops from ``warp.py``; terminators hand the active threads
 to their successors through ``frame.jump``.
 """
 from __future__ import annotations
@@ -18,11 +20,11 @@ import numpy as np
 from simt.ir.core import Operation
 from simt.ir.ops import GROUPS, Op
 
-from . import memory
-from .active import Part, split_by_mask, split_by_range
+from . import allocations, atomics, barrier, memory, warp
+from .active import Part, split_by_block_range, split_by_mask, split_by_range
 from .affine import symbolic_result
 from .elementwise import ELEMENTWISE, IN_PLACE, as_array, as_scalar
-from .values import RangePredicate
+from .values import BlockRange, RangePredicate
 
 if TYPE_CHECKING:
     from .interpreter import Frame
@@ -108,6 +110,8 @@ def _cbr(frame: Frame, operation: Operation, operands: list) -> None:
         return
     if isinstance(cond, RangePredicate):
         parts = split_by_range(frame.active, cond.lo, cond.hi)
+    elif isinstance(cond, BlockRange):
+        parts = split_by_block_range(frame.active, cond.lo, cond.hi, frame.geometry)
     else:
         parts = split_by_mask(frame.active, frame.local(cond))
     for successor, part in zip(operation.successors, parts):
@@ -116,7 +120,9 @@ def _cbr(frame: Frame, operation: Operation, operands: list) -> None:
 
 
 def _ret(frame: Frame, operation: Operation, operands: list) -> None:
-    """A kernel's threads exit: they simply wait nowhere any more."""
+    """A kernel's threads exit: they wait nowhere any more, and stop counting as live
+    for barriers and warp ops."""
+    frame.batch.exit(frame.active)
 
 
 NUMPY_IMPL: dict[Op, Handler] = {op: _pure(op) for op in ELEMENTWISE}
@@ -129,4 +135,15 @@ NUMPY_IMPL.update({
     Op.BR: _br,
     Op.CBR: _cbr,
     Op.RET: _ret,
+    Op.SHARED_ARRAY: allocations.shared_array,
+    Op.LOCAL_ARRAY: allocations.local_array,
+    Op.BARRIER: barrier.barrier,
+    Op.FENCE: barrier.fence,
+    Op.SYNCWARP: warp.syncwarp,
+    Op.ATOMIC: atomics.atomic,
+    Op.ATOMIC_CAS: atomics.atomic,
+    Op.SHFL: warp.shfl,
+    Op.VOTE: warp.vote,
+    Op.ACTIVEMASK: warp.activemask,
+    Op.LANEMASK_LT: warp.lanemask_lt,
 })

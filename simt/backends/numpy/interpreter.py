@@ -7,9 +7,14 @@ active set), op by op, each op one or a few NumPy calls over those threads. The
 terminator then hands each thread to its successor. Threads that took different
 paths meet again at a join because the join comes after both paths in the order;
 a back edge sends threads to an earlier block, so a loop runs to completion for
-all its threads before the code after it. Threads of a divergent loop that are
-done wait at the exit while the remaining ones iterate at the size of the
-remaining set: inactive threads cost nothing.
+all its threads before the code after it. A loop header waits while threads are
+still inside the loop's body (later in the order than the header): every thread
+finishes an iteration before any starts the next, even when the paths through
+the body take separate back edges (``if ...: continue``), which keeps warps and
+barriers in lockstep. Threads of a divergent loop that are done wait at the exit
+while the remaining ones iterate at the size of the remaining set: inactive
+threads cost nothing. The unit of scheduling is a plan *segment*: an IR block,
+cut before each barrier (``plan.py``).
 
 Values. Within one execution of a block, values live in ``Frame.env`` at the
 active set's size: operands from elsewhere are read once per execution (uniform
@@ -20,11 +25,14 @@ stay symbolic or compact unless threads with different values must coexist, and
 only then scatter into batch-wide arrays. An op may reuse the array of an operand
 that dies at it (``Frame.donor``), as NumPy's own temporary elision does.
 
-Barrier hook. Threads of one CUDA block are always in the same batch. A barrier
-op will end its block in the plan (the code after it starts a new block), and
-``Scheduler.next_block`` will run that block for a CUDA block only when all of the
-block's live threads wait there; per-block shared memory will live in
-``BatchState`` as one buffer per block of the batch.
+Barriers (``barrier.py``). Threads of one CUDA block are always in the same
+batch. A thread that reaches a barrier waits at the barrier's segment like at any
+block, and ``Scheduler.next_block`` runs that segment only when every live thread
+of each block waiting there has arrived. Threads that can only run on quietly to
+an exit run first (exited threads count as arrived); anything else is barrier
+divergence, a ``KernelRuntimeError``. Per-block shared memory and per-thread
+local memory live in ``BatchState.memory`` (``allocations.py``), the warp state
+for warp ops in ``BatchState.warps`` (``warp.py``).
 """
 from __future__ import annotations
 
@@ -37,18 +45,23 @@ from simt.ir.errors import KernelRuntimeError
 from simt.ir.types import ArrayType
 
 from .active import ActiveSet, Part, RangeSet, merge
+from .allocations import BatchMemory
+from .barrier import Barriers
 from .geometry import BatchGeometry
 from .plan import BlockPlan, Plan
 from .slots import Slot
 from .values import ArrayArg, materialize, restrict
+from .warp import WarpState
 
 
 class Scheduler:
-    """Which threads wait at which block; picks the next block to run."""
+    """Which threads wait at which segment; picks the next segment to run."""
 
-    def __init__(self, block_count: int, thread_count: int):
-        self.waiting: list[list[ActiveSet]] = [[] for _ in range(block_count)]
-        self.thread_count = thread_count
+    def __init__(self, plan: Plan, geometry: BatchGeometry):
+        self.plan = plan
+        self.waiting: list[list[ActiveSet]] = [[] for _ in range(len(plan.blocks))]
+        self.thread_count = geometry.thread_count
+        self.barriers = Barriers(plan, geometry) if plan.has_barriers else None
 
     def arrive(self, position: int, threads: ActiveSet) -> None:
         pieces = self.waiting[position]
@@ -60,22 +73,48 @@ class Scheduler:
                 piece.parent = piece.selector = None
 
     def next_block(self) -> tuple[int, ActiveSet] | None:
-        for position, pieces in enumerate(self.waiting):
-            if pieces:
-                self.waiting[position] = []
-                return position, merge(pieces, self.thread_count)
+        blocks = self.plan.blocks
+        waiting = self.waiting
+        for position, pieces in enumerate(waiting):
+            if not pieces:
+                continue
+            end = blocks[position].loop_end
+            if end is not None and any(waiting[p] for p in range(position + 1, end)):
+                continue      # threads back at a loop header wait for the iteration's stragglers
+            threads = merge(pieces, self.thread_count)
+            if blocks[position].barrier is not None:
+                first = self.barriers.release(self, position, threads)
+                if first != position:
+                    self.waiting[position] = [threads]
+                    position = first
+                    threads = merge(self.waiting[position], self.thread_count)
+            self.waiting[position] = []
+            return position, threads
         return None
+
+    def exit(self, threads: ActiveSet) -> None:
+        if self.barriers is not None:
+            self.barriers.exit(threads)
 
 
 class BatchState:
-    """Everything about one batch: geometry, slots, waiting threads."""
+    """Everything about one batch: geometry, slots, waiting threads, and the memory
+    of its shared and local arrays."""
 
-    def __init__(self, plan: Plan, geometry: BatchGeometry):
+    def __init__(self, plan: Plan, geometry: BatchGeometry, shared_bytes: int = 0):
         self.plan = plan
         self.geometry = geometry
         self.slots = [Slot(_describe(value), _slot_dtype(value), geometry, plan.kernel_name)
                       for value in plan.slot_values]
-        self.scheduler = Scheduler(len(plan.blocks), geometry.thread_count)
+        self.scheduler = Scheduler(plan, geometry)
+        self.memory = BatchMemory(geometry, shared_bytes)
+        self.warps = WarpState(geometry) if plan.has_warp_ops else None
+
+    def exit(self, threads: ActiveSet) -> None:
+        """``threads`` executed RET: they are no longer live."""
+        self.scheduler.exit(threads)
+        if self.warps is not None:
+            self.warps.exit(threads)
 
 
 def _describe(value: Value) -> str:
@@ -119,6 +158,9 @@ class Frame:
                 env[operation.result] = result
                 if step.result_slot is not None:
                     slots[step.result_slot].write(result, active, self.can_drop(step.result_slot))
+        if block_plan.continuation is not None:
+            # The segment ends at a barrier: its threads wait at the barrier's segment.
+            self.batch.scheduler.arrive(block_plan.continuation, active)
 
     def can_drop(self, slot_index: int, target: int | None = None, whole: bool = True) -> bool:
         """Whether writing slot ``slot_index`` for (``whole`` or part of) this frame's
@@ -182,9 +224,9 @@ class Frame:
         self.batch.scheduler.arrive(target.position, part.threads)
 
 
-def run_batch(plan: Plan, geometry: BatchGeometry, arguments: list[Any]) -> None:
+def run_batch(plan: Plan, geometry: BatchGeometry, arguments: list[Any], shared_bytes: int = 0) -> None:
     """Run every thread of the batch from the entry block until it returns."""
-    batch = BatchState(plan, geometry)
+    batch = BatchState(plan, geometry, shared_bytes)
     everyone = RangeSet(0, geometry.thread_count)
     for slot_index, argument in zip(plan.arg_slots, arguments):
         batch.slots[slot_index].write(argument, everyone, droppable=True)

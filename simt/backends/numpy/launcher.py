@@ -1,8 +1,10 @@
 """``launch``: check a launch's configuration and arguments, then run the grid batch
 by batch. Batches hold whole blocks and at most ``max_threads_per_batch`` threads
-(unless one block alone is bigger); results of a race-free kernel do not depend on
-the batch size, because threads do not see each other's values except through
-memory, and batches run in increasing block order."""
+(unless one block alone is bigger), so a block's barriers, shared memory and warps
+are always within one batch. Results of a race-free kernel do not depend on the
+batch size: threads of different blocks see each other only through global
+memory, and batches run in increasing block order (atomics apply in thread order,
+see ``atomics.py``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +29,8 @@ def launch(fn: Function, grid: tuple[int, int, int], block: tuple[int, int, int]
     """Run kernel ``fn`` over ``grid`` x ``block`` threads with ``args``.
 
     ``args[i]`` is a C-contiguous ``np.ndarray`` for an array parameter (written in
-    place) or a NumPy scalar of a scalar parameter's type. ``shared_bytes`` is
-    accepted for the dynamic shared memory that later IR will address.
+    place) or a NumPy scalar of a scalar parameter's type. ``shared_bytes`` is the
+    size of the dynamic shared memory of each block (``simt.shared.array(0, dtype)``).
     """
     if not fn.is_kernel:
         raise LaunchError(f"'{fn.name}' is a device function; only kernels can be launched")
@@ -48,7 +50,8 @@ def launch(fn: Function, grid: tuple[int, int, int], block: tuple[int, int, int]
     with np.errstate(all="ignore"):
         for first in range(0, block_total, blocks_per_batch):
             count = min(blocks_per_batch, block_total - first)
-            run_batch(plan, BatchGeometry(grid_dims, block_dims, first, count), arguments)
+            run_batch(plan, BatchGeometry(grid_dims, block_dims, first, count), arguments,
+                      shared_bytes)
 
 
 def _dims(dims: Any, what: str) -> Dim3:

@@ -1,4 +1,7 @@
-"""LOAD, STORE and ARRAY_DIM: addressing, bounds checks and the error they raise.
+"""LOAD, STORE and ARRAY_DIM: addressing, bounds checks and the error they raise,
+for argument arrays and for shared and local arrays alike (``allocations.py``: the
+executing thread's instance of those starts at ``ArrayArg.instance``). Atomics use
+the same addressing (``element_indices``).
 
 Indices follow Python: a negative index counts from the end once (``i + dim``);
 anything still outside ``[0, dim)`` raises ``KernelRuntimeError`` naming the kernel,
@@ -38,7 +41,7 @@ Address = Any  # int | slice | np.ndarray (flat element indices, in thread order
 
 def array_dim(frame: Frame, operation: Operation, operands: list) -> np.int64:
     (array,) = operands
-    return np.int64(array.array.shape[operation.attrs["axis"]])
+    return np.int64(array.shape[operation.attrs["axis"]])
 
 
 def load(frame: Frame, operation: Operation, operands: list) -> Any:
@@ -63,31 +66,54 @@ def store(frame: Frame, operation: Operation, operands: list) -> None:
 
 
 def _address(frame: Frame, operation: Operation, array: ArrayArg, indices: list) -> Address:
-    shape = array.array.shape
+    shape = array.shape
     normalized = [_normalize(frame, operation, array, axis, index, shape[axis])
                   for axis, index in enumerate(indices)]
     strides = array.element_strides
-    if all(isinstance(i, int) for i in normalized):
+    geometry = frame.geometry
+    # The executing thread's instance of a shared or local array (0 for arguments).
+    instance_a, instance_b = array.instance
+    if geometry.block_count == 1:
+        instance_a = 0
+    if geometry.threads_per_block == 1:
+        instance_b = 0
+    if all(isinstance(i, int) for i in normalized) and not (instance_a or instance_b):
         return sum(i * s for i, s in zip(normalized, strides))
     if not any(isinstance(i, np.ndarray) for i in normalized):
-        c = a = b = 0
+        c, a, b = 0, instance_a, instance_b
         for index, stride in zip(normalized, strides):
             if isinstance(index, Affine):
                 c, a, b = c + index.c * stride, a + index.a * stride, b + index.b * stride
             else:
                 c += index * stride
         flat = Affine(np.dtype(np.intp), c, a, b)
-        step = frame.geometry.linear_stride(flat)
+        step = geometry.linear_stride(flat)
         active = frame.active
         if step is not None and isinstance(active, RangeSet):
+            if step == 0:
+                return c
             start = c + step * active.lo
             stop = c + step * active.hi
             return slice(start, stop if stop >= 0 else None, step)
+        return geometry.evaluate_affine(flat, active)
     normalized = [frame.local(i) if isinstance(i, Affine) else i for i in normalized]
     flat_index = 0
     for index, stride in zip(normalized, strides):
         flat_index = flat_index + (index * stride if stride != 1 else index)
+    if instance_a or instance_b:
+        instance = Affine(np.dtype(np.intp), 0, instance_a, instance_b)
+        flat_index = flat_index + geometry.evaluate_affine(instance, frame.active)
     return flat_index
+
+
+def element_indices(frame: Frame, operation: Operation, array: ArrayArg, indices: list) -> Address:
+    """The flat element each active thread addresses (bounds-checked like a load):
+    an int when it is the same for every thread, else an intp array in thread order."""
+    address = _address(frame, operation, array, indices)
+    if isinstance(address, slice):
+        return np.arange(address.start, address.start + address.step * frame.active.size,
+                         address.step, dtype=np.intp)
+    return address
 
 
 def _normalize(frame: Frame, operation: Operation, array: ArrayArg, axis: int, index: Any,
@@ -102,7 +128,14 @@ def _normalize(frame: Frame, operation: Operation, array: ArrayArg, axis: int, i
             _out_of_bounds(frame, operation, array, axis, value, dim, active.first())
         return wrapped
     if isinstance(index, Affine):
-        step = frame.geometry.linear_stride(index)
+        geometry = frame.geometry
+        low, high = geometry.span(index.c, index.a, index.b)
+        if not (0 <= low and high < dim):
+            low, high = geometry.active_span(index, active)
+        if 0 <= low and high < dim:
+            # In bounds for every thread that may be active: no need to look at each.
+            return Affine(np.dtype(np.intp), index.c, index.a, index.b)
+        step = geometry.linear_stride(index)
         if step is not None:
             last = active.hi - 1 if isinstance(active, RangeSet) else int(active.idx[-1])
             ends = (index.c + step * active.first(), index.c + step * last)

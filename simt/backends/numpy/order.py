@@ -11,7 +11,9 @@ DFS, an exit block can land between two blocks of the loop body. So this orders
 the strongly connected components of the CFG topologically, and inside each
 non-trivial component (a loop, reducible or not) removes the edges into its header
 (the component's block reached first from outside) and orders the rest the same
-way, recursively: the loop-nesting-forest order.
+way, recursively: the loop-nesting-forest order. ``block_order_and_loops`` also
+says where each loop ends, so the scheduler can hold threads back at a loop
+header until the rest of the loop body has run (``interpreter.py``).
 """
 from __future__ import annotations
 
@@ -20,13 +22,22 @@ from simt.ir.core import Block, Function
 
 def block_order(function: Function) -> list[Block]:
     """The blocks reachable from the entry, in scheduling order (entry first)."""
+    return block_order_and_loops(function)[0]
+
+
+def block_order_and_loops(function: Function) -> tuple[list[Block], dict[Block, Block]]:
+    """``block_order`` and, for each loop (non-trivial strongly connected component,
+    nested ones included), its header mapped to its last block: a loop's blocks are
+    consecutive in the order, header first."""
     successors = {b: list(dict.fromkeys(b.successors)) for b in function.blocks}
     reachable = _reachable(function.entry, successors)
     rank = {b: i for i, b in enumerate(_reverse_post_order(function.entry, successors))}
-    return _order(reachable, function.entry, successors, rank)
+    loops: dict[Block, Block] = {}
+    return _order(reachable, function.entry, successors, rank, loops), loops
 
 
-def _order(blocks: set[Block], entry: Block, successors: dict, rank: dict) -> list[Block]:
+def _order(blocks: set[Block], entry: Block, successors: dict, rank: dict,
+           loops: dict[Block, Block]) -> list[Block]:
     order: list[Block] = []
     for component in _components_topological(blocks, entry, successors, rank):
         header = min(component, key=rank.__getitem__)
@@ -36,7 +47,8 @@ def _order(blocks: set[Block], entry: Block, successors: dict, rank: dict) -> li
             continue
         inner = {b: [s for s in successors[b] if s in component and s is not header]
                  for b in component}
-        order.extend(_order(component, header, inner, rank))
+        order.extend(_order(component, header, inner, rank, loops))
+        loops[header] = order[-1]
     return order
 
 

@@ -9,11 +9,14 @@
   can be a slice.
 - ``RangePredicate``: a bool that is true exactly for the batch threads
   ``lo <= t < hi`` (what ``i < n`` gives for an affine ``i``).
-- ``ArrayArg``: an array argument (the same array for every thread).
+- ``BlockRange``: a bool true exactly for the threads whose index in their block
+  is in ``lo .. hi - 1`` (what ``threadIdx.x < k`` gives in a batch of many blocks).
+- ``ArrayArg``: an array argument or a shared/local array (the same array value
+  for every thread; each thread addresses its own block's or its own instance).
 - varying: a 1-D ``np.ndarray`` with one element per thread of the block's
   active set, in thread order.
 
-Uniform, affine and range-predicate values are "symbolic": they describe every
+Uniform, affine and predicate values are "symbolic": they describe every
 thread of the batch at once, independent of the active set. ``materialize``
 turns any value into an array over an active set.
 """
@@ -47,20 +50,41 @@ class RangePredicate:
     hi: int
 
 
+@dataclass(frozen=True)
+class BlockRange:
+    """A bool true exactly for the threads with ``lo <= thread_in_block < hi``, in
+    every block of the batch."""
+
+    lo: int
+    hi: int
+
+
 @dataclass(eq=False)
 class ArrayArg:
-    """An array argument and what the interpreter knows about it."""
+    """An array the kernel addresses, and what the interpreter knows about it.
+
+    For an argument, ``array`` is the argument itself. For a shared or local array
+    it is the storage of every instance in the batch: the instance of the thread
+    ``t = block_in_batch * threads_per_block + thread_in_block`` starts at flat
+    element ``a*block_in_batch + b*thread_in_block`` for ``instance == (a, b)``,
+    and ``shape`` is the shape one thread sees.
+    """
 
     array: np.ndarray
     name: str
-    read_only: bool          # no STORE in the kernel can write it: loads may return views
+    read_only: bool          # no STORE or atomic in the kernel can write it: loads may return views
+    shape: tuple[int, ...] = None  # type: ignore[assignment]  # defaults to array.shape
+    space: str = "global"
+    instance: tuple[int, int] = (0, 0)
     flat: np.ndarray = field(init=False)
     element_strides: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.flat = self.array.reshape(-1)        # a view: launch checks C-contiguity
+        if self.shape is None:
+            self.shape = self.array.shape
+        self.flat = self.array.reshape(-1)        # a view: storage is C-contiguous
         strides, step = [], 1
-        for extent in reversed(self.array.shape):
+        for extent in reversed(self.shape):
             strides.append(step)
             step *= extent
         self.element_strides = tuple(reversed(strides))
@@ -87,6 +111,9 @@ def materialize(value: Any, geometry: BatchGeometry, active: ActiveSet) -> np.nd
     if isinstance(value, RangePredicate):
         t = active.indices()
         return (t >= value.lo) & (t < value.hi)
+    if isinstance(value, BlockRange):
+        thread = geometry.split(active)[1]
+        return (thread >= value.lo) & (thread < value.hi)
     raise TypeError(f"cannot materialize {value!r}")
 
 
