@@ -328,7 +328,10 @@ class FunctionTracer:
     def coerce(self, av: V.AbstractValue, target: ir.ScalarType) -> ir.Value:
         """``av`` as an IR value of type ``target`` (casting if needed)."""
         if isinstance(av, V.Const) and av.is_numeric:
-            return self.builder.const(av.obj, target)
+            # A weak float beyond the target's range becomes inf, as in NumPy (NEP 50):
+            # that rounding is the meaning, not an overflow to warn about.
+            with np.errstate(over="ignore"):
+                return self.builder.const(av.obj, target)
         scalar = self.materialize(av)
         if scalar.value.type == target:
             return scalar.value

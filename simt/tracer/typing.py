@@ -49,16 +49,14 @@ class PromotionError(TypeError):
 
 def stype_of_python(value) -> SType:
     """The SType of a Python or NumPy scalar constant."""
-    if isinstance(value, (bool, np.bool_)) and not isinstance(value, np.generic):
-        return PY_BOOL
+    if isinstance(value, np.generic):   # first: np.float64 is a subclass of float
+        return SType(scalar_type(value.dtype))
     if isinstance(value, bool):
         return PY_BOOL
     if isinstance(value, int):
         return PY_INT
     if isinstance(value, float):
         return PY_FLOAT
-    if isinstance(value, np.generic):
-        return SType(scalar_type(value.dtype))
     raise PromotionError(f"not a scalar: {value!r}")
 
 
@@ -76,14 +74,14 @@ def _sample(st: SType, one: bool = True):
 
 
 def _stype_of_result(result) -> SType:
+    if isinstance(result, np.generic):   # first: np.float64 is a subclass of float
+        return SType(scalar_type(result.dtype))
     if isinstance(result, bool):
         return PY_BOOL
     if isinstance(result, int):
         return PY_INT
     if isinstance(result, float):
         return PY_FLOAT
-    if isinstance(result, np.generic):
-        return SType(scalar_type(result.dtype))
     raise PromotionError(f"unsupported result {type(result).__name__}")
 
 

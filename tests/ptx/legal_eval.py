@@ -82,6 +82,24 @@ UNARY = {
 }
 
 
+BITS = (Op.POPC, Op.CLZ, Op.BREV)
+
+
+def _bits(kind: Op, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """popc/clz/brev .b32/.b64: only these widths reach PTX (legalization widens the rest)."""
+    width = x.dtype.itemsize * 8
+    assert width in (32, 64), f"{kind.value} on {x.dtype} reached PTX"
+    words = [int(v) & ((1 << width) - 1) for v in x.reshape(-1)]
+    if kind is Op.POPC:
+        values = [bin(w).count("1") for w in words]
+    elif kind is Op.CLZ:
+        values = [width - w.bit_length() for w in words]
+    else:
+        values = [int(f"{w:0{width}b}"[::-1], 2) for w in words]
+        return np.array(values, np.uint64).astype(x.dtype.str.replace("i", "u")).view(dtype)
+    return np.array(values, dtype)
+
+
 def run(fn: Function, args: list, lanes: int = 1, max_steps: int = 100_000) -> list[str]:
     """Run ``fn`` on ``args`` (arrays for array params, scalars or lane arrays otherwise).
 
@@ -140,6 +158,8 @@ def _step(op: Operation, env: dict, lanes: int, printed: list[str]) -> None:
         out = UNARY[kind](*operands)
     elif kind is Op.FMA:
         out = fma(*operands)                  # rounded once, as PTX fma.rn
+    elif kind in BITS:
+        out = _bits(kind, operands[0], op.result.type.dtype)
     elif kind is Op.THREAD_IDX and op.attrs.get("axis", 0) == 0:
         out = np.arange(lanes, dtype=np.int32)
     elif kind in (Op.THREAD_IDX, Op.BLOCK_IDX):

@@ -210,3 +210,45 @@ def test_negative_indices_wrap_and_nd_layout() -> None:
 
 def test_scalar_type_roundtrip_helper() -> None:
     assert scalar_type(np.int64) == int64
+
+
+@pytest.mark.parametrize("t", [t for t in INTS if t.bits >= 32], ids=str)
+def test_division_by_known_divisors_matches_numpy(t) -> None:
+    """Powers of two become shifts and masks; the rest keep the checked division."""
+    from simt.ir import ArrayType, Builder, Function
+    from simt.ir.types import int32
+
+    a = int_samples(t.dtype)
+    for divisor in (1, 2, 8, 3, 1 << (t.bits - 2), 7):
+        for op, reference in ((Op.FLOORDIV, np.floor_divide), (Op.MOD, np.remainder)):
+            fn = Function("k", ["a", "out"], [ArrayType(t, 1), ArrayType(t, 1)])
+            b = Builder(fn)
+            i = b.value(Op.THREAD_IDX, [], int32, {"axis": 0})
+            x = b.value(Op.LOAD, [fn.args[0], i], t)
+            b.emit(Op.STORE, [fn.args[1], i, b.value(op, [x, b.const(divisor, t)], t)])
+            b.ret()
+            out = np.zeros(len(a), t.dtype)
+            run(legalize(fn), [a, out], lanes=len(a))
+            same_bits(out, reference(a, t.dtype.type(divisor)))
+
+
+@pytest.mark.parametrize("t", INTS, ids=str)
+@pytest.mark.parametrize("op", [Op.POPC, Op.CLZ, Op.FFS, Op.BREV], ids=lambda o: o.value)
+def test_bit_operations_on_every_width(op: Op, t) -> None:
+    from . import primitive_kernels
+
+    x = int_samples(t.dtype)
+    result_type = t if op is Op.BREV else scalar_type(np.int32)
+    out = np.zeros(len(x), result_type.dtype)
+    run(legalize(primitive_kernels.bit_kernel(op, t)), [x, out], lanes=len(x))
+    words = [int(v) & ((1 << t.bits) - 1) for v in x]
+    if op is Op.POPC:
+        want = [bin(w).count("1") for w in words]
+    elif op is Op.CLZ:
+        want = [t.bits - w.bit_length() for w in words]
+    elif op is Op.FFS:
+        want = [(w & -w).bit_length() for w in words]
+    else:
+        want = [int(f"{w:0{t.bits}b}"[::-1], 2) for w in words]
+        want = np.array(want, np.uint64).astype(f"u{t.bits // 8}").view(t.dtype)
+    same_bits(out, np.asarray(want))

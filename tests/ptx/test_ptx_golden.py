@@ -11,11 +11,11 @@ import pytest
 
 from simt.backends.ptx import compile_ptx
 
-from . import kernels
+from . import kernels, primitive_kernels
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {"saxpy": kernels.saxpy, "sum_loop": kernels.sum_loop, "if_else": kernels.if_else,
-         "print": kernels.print_kernel}
+         "print": kernels.print_kernel, "block_sum": primitive_kernels.block_sum}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

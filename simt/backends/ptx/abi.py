@@ -9,6 +9,16 @@ Parameters appear in argument order:
 Param names are ``p<i>_<arg>`` and ``p<i>_<arg>_shape<k>`` (i: the argument index).
 The kernel's PTX name is ``kernel_name(fn)`` (the function name with characters PTX does not allow replaced).
 The launcher (cuda target) and the PTX emulator must follow this layout.
+
+Shared memory is not a parameter. Static shared arrays are the kernel's own ``.shared``
+variables, one per declaration name, dtype and shape (``allocation_key``), each aligned
+to its itemsize. The dynamic shared array (``simt.shared.array(0, dtype)``) is the
+module's ``.extern .shared .align 16 .b8 $dynamic_shared[]``, placed after the statics;
+its size is the launch's ``shared_bytes`` (the driver's dynamic shared memory size,
+``kern[grid, block, stream, shared_bytes]``), which the kernel reads back from
+``%dynamic_smem_size`` for the array's length (``shared_bytes // itemsize`` elements).
+``shared_memory(fn)`` says how many static bytes a block needs; a launch needing more
+than ``SHARED_LIMIT`` bytes in all is refused (the opt-in above 48 KiB is not used).
 """
 from __future__ import annotations
 
@@ -18,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from simt.ir import CompileError, Function, LaunchError
+from simt.ir import CompileError, Function, LaunchError, Op, Operation
 from simt.ir.types import ArrayType, ScalarType
 
 from .registers import memory_suffix
@@ -87,3 +97,53 @@ def flatten_arguments(fn: Function, args: list[Any],
         else:
             flat.append(t.dtype.type(arg))
     return flat
+
+
+SHARED_LIMIT = 48 * 1024     # bytes of shared memory per block without an opt-in (sm_75..sm_90)
+
+
+def allocation_key(operation: Operation) -> tuple:
+    """Which shared or local variable a SHARED_ARRAY/LOCAL_ARRAY op names: one per
+    declaration name, dtype and shape, as on the numpy target (a device function
+    inlined twice, or a declaration in a loop, names one array)."""
+    return (operation.op, operation.attrs["name"], operation.result.type.dtype,
+            tuple(operation.attrs["shape"]))
+
+
+@dataclass(frozen=True)
+class SharedMemory:
+    static_bytes: int        # the kernel's .shared variables, aligned, in declaration order
+    dynamic: bool            # whether the kernel uses the dynamic shared array
+
+
+def shared_memory(fn: Function) -> SharedMemory:
+    static, dynamic, seen = 0, False, set()
+    for operation in fn.operations():
+        if operation.op is not Op.SHARED_ARRAY:
+            continue
+        if tuple(operation.attrs["shape"]) == (0,):
+            dynamic = True
+            continue
+        key = allocation_key(operation)
+        if key in seen:
+            continue
+        seen.add(key)
+        itemsize = operation.result.type.dtype.nbytes
+        count = 1
+        for extent in operation.attrs["shape"]:
+            count *= extent
+        static = -(-static // itemsize) * itemsize + count * itemsize
+    return SharedMemory(static, dynamic)
+
+
+def check_shared_memory(fn: Function, shared_bytes: int) -> None:
+    """A LaunchError when a block of ``fn`` would need more shared memory than a launch
+    gets without opting in; ``shared_bytes`` is the launch's dynamic shared memory."""
+    if shared_bytes < 0:
+        raise LaunchError(f"{fn.name}: shared_bytes must be >= 0, got {shared_bytes}")
+    static = shared_memory(fn).static_bytes
+    if static + shared_bytes > SHARED_LIMIT:
+        raise LaunchError(
+            f"{fn.name} needs {static + shared_bytes} bytes of shared memory per block "
+            f"({static} static + {shared_bytes} dynamic); the cuda target launches with at "
+            f"most {SHARED_LIMIT} (48 KiB)")

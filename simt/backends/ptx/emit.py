@@ -3,7 +3,9 @@
 ``emit_ptx(fn, arch)`` expects the output of ``legalize.legalize`` (see its docstring
 for the few PTX meanings legal IR gives ops) and writes one module with one
 ``.visible .entry``; the kernel ABI is in ``abi.py``, register conventions in
-``registers.py``, ``print`` in ``printf.py``.
+``registers.py``, ``print`` in ``printf.py``, arrays (global, shared, local), loads,
+stores and atomics in ``emit_memory.py``, barriers, fences, warp ops and bit ops in
+``emit_warp.py``.
 
 Module header: ``.version`` is the lowest PTX ISA version that accepts the ``.target``
 (``PTX_VERSION``: sm_75 6.3, sm_80 7.0, sm_86 7.1, sm_89/sm_90 7.8; every instruction
@@ -13,6 +15,7 @@ Arithmetic: float add/sub/mul/div/sqrt/fma always carry ``.rn`` (IEEE round to n
 and an explicit rounding mode forbids ptxas to contract mul+add into fma); float
 compares use ordered predicates except NE, which is ``neu`` (true with NaN), as Python.
 Block params are registers; a BR copies its arguments into them (a parallel copy).
+Blocks are laid out by ``layout.block_order`` (forward edges forward, loops contiguous).
 Line info: ``.file``/``.loc`` directives from each op's source position.
 Output is deterministic (registers and labels are numbered in emission order).
 """
@@ -22,11 +25,14 @@ from typing import Callable
 
 from simt.ir import CompileError, Function, Op, Operation, Value
 from simt.ir.ops import COMPARE
-from simt.ir.types import ScalarType, float16
+from simt.ir.types import MemorySpace, ScalarType, float16
 
-from . import printf
+from . import emit_warp, printf
 from .abi import KernelParam, kernel_name, kernel_params, ptx_identifier
-from .irbuild import BITCAST, LEGAL, LINEAR, OFFSET, RZI, TRUNC, ZEXT
+from .emit_memory import (ArrayHome, ArrayVariables, emit_allocation, emit_array_dim,
+                          emit_atomic, emit_atomic_cas, emit_load, emit_store)
+from .irbuild import BITCAST, LEGAL, RZI, TRUNC, ZEXT
+from .layout import block_order
 from .registers import (RegisterFile, bits_suffix, float_suffix, int_suffix, literal,
                         memory_suffix)
 
@@ -38,13 +44,29 @@ class KernelContext:
 
     def __init__(self, fn: Function):
         self.fn = fn
+        self.blocks = block_order(fn)
         self.regs = RegisterFile()
         self.lines: list[str] = []
         self.labels = {block: f"$L{i}_{ptx_identifier(block.label)}"
-                       for i, block in enumerate(fn.blocks)}
+                       for i, block in enumerate(self.blocks)}
         self.next_block: object = None
-        self.array_regs: dict[Value, tuple[str, list[str]]] = {}   # pointer, shape regs
+        self.array_homes: dict[Value, ArrayHome] = {}
+        self.variables = ArrayVariables()
         self.prints = printf.PrintState()
+        self._labels = 0
+        self._used: set[Value] | None = None
+
+    @property
+    def used_values(self) -> set[Value]:
+        """Values some op or branch reads (an atomic whose result is not one is a ``red``)."""
+        if self._used is None:
+            self._used = {v for op in self.fn.operations() for v in op.all_operands()}
+        return self._used
+
+    def new_label(self, what: str) -> str:
+        """A fresh label for control flow inside one op's PTX."""
+        self._labels += 1
+        return f"$L_{what}{self._labels}"
 
     def out(self, text: str) -> None:
         self.lines.append(f"\t{text}")
@@ -261,52 +283,6 @@ def emit_special(ctx: KernelContext, op: Operation) -> None:
     ctx.out(f"mov.u32 {ctx[op.result]}, {source};")
 
 
-def _array(ctx: KernelContext, op: Operation) -> tuple[str, list[str]]:
-    array = op.operands[0]
-    if array not in ctx.array_regs:
-        raise ctx.fail(op, "arrays must be kernel arguments")
-    return ctx.array_regs[array]
-
-
-def emit_array_dim(ctx: KernelContext, op: Operation) -> None:
-    _, shape = _array(ctx, op)
-    ctx.regs.alias(op.result, shape[op.attrs["axis"]])
-
-
-def _address(ctx: KernelContext, op: Operation) -> str:
-    """``[register+bytes]``: the element's address (the constant offset as a displacement)."""
-    if op.attrs.get(LEGAL) != LINEAR:
-        raise ctx.fail(op, "indices must be linearized by legalization")
-    base, _ = _array(ctx, op)
-    itemsize = op.operands[0].type.dtype.nbytes
-    address = ctx.regs.new("b64")
-    ctx.out(f"mad.lo.s64 {address}, {ctx[op.operands[1]]}, {itemsize}, {base};")
-    displacement = op.attrs.get(OFFSET, 0) * itemsize
-    return f"[{address}+{displacement}]" if displacement else f"[{address}]"
-
-
-def emit_load(ctx: KernelContext, op: Operation) -> None:
-    address = _address(ctx, op)
-    t = op.result.type
-    if t.is_bool:
-        byte = ctx.regs.new("b32")
-        ctx.out(f"ld.global.u8 {byte}, {address};")
-        ctx.out(f"setp.ne.u32 {ctx[op.result]}, {byte}, 0;")
-    else:
-        ctx.out(f"ld.global.{memory_suffix(t)} {ctx[op.result]}, {address};")
-
-
-def emit_store(ctx: KernelContext, op: Operation) -> None:
-    address = _address(ctx, op)
-    value = op.operands[2]
-    t = value.type
-    source = ctx[value]
-    if t.is_bool:
-        source = ctx.regs.new("b32")
-        ctx.out(f"selp.u32 {source}, 1, 0, {ctx[value]};")
-    ctx.out(f"st.global.{memory_suffix(t)} {address}, {source};")
-
-
 # -- control flow --------------------------------------------------------------------
 
 def emit_br(ctx: KernelContext, op: Operation) -> None:
@@ -360,6 +336,9 @@ PTX_IMPL: dict[Op, OpEmitter] = {
     **{op: emit_predicate for op in TESTP},
     **{op: emit_special for op in (*SPECIAL, Op.LANE_ID)},
     Op.ARRAY_DIM: emit_array_dim, Op.LOAD: emit_load, Op.STORE: emit_store,
+    Op.SHARED_ARRAY: emit_allocation, Op.LOCAL_ARRAY: emit_allocation,
+    Op.ATOMIC: emit_atomic, Op.ATOMIC_CAS: emit_atomic_cas,
+    **emit_warp.PTX_IMPL,
     Op.PRINT: printf.emit_print,
     Op.BR: emit_br, Op.CBR: emit_cbr, Op.RET: emit_ret,
 }
@@ -380,8 +359,9 @@ def emit_ptx(fn: Function, arch: str = "sm_90") -> str:
     params = kernel_params(fn)
     _load_params(ctx, params)
     last_loc = None
-    for index, block in enumerate(fn.blocks):
-        ctx.next_block = fn.blocks[index + 1] if index + 1 < len(fn.blocks) else None
+    blocks = ctx.blocks
+    for index, block in enumerate(blocks):
+        ctx.next_block = blocks[index + 1] if index + 1 < len(blocks) else None
         if index:
             ctx.lines.append(f"{ctx.labels[block]}:")
         for operation in block.ops:
@@ -413,11 +393,11 @@ def _load_params(ctx: KernelContext, params: list[KernelParam]) -> None:
             raw, pointer = ctx.regs.new("b64"), ctx.regs.new("b64")
             ctx.out(f"ld.param.u64 {raw}, [{param.name}];")
             ctx.out(f"cvta.to.global.u64 {pointer}, {raw};")
-            ctx.array_regs[value] = (pointer, [])
+            ctx.array_homes[value] = ArrayHome(MemorySpace.GLOBAL, pointer, [])
         elif param.kind == "shape":
             extent = ctx.regs.new("b64")
             ctx.out(f"ld.param.s64 {extent}, [{param.name}];")
-            ctx.array_regs[value][1].append(extent)
+            ctx.array_homes[value].extents.append(extent)
         elif value.type.is_bool:
             byte = ctx.regs.new("b32")
             ctx.out(f"ld.param.u8 {byte}, [{param.name}];")
@@ -436,14 +416,16 @@ def _module_text(ctx: KernelContext, arch: str, files: dict[str, int],
         "",
     ]
     head += [f'.file {n} "{_escape(name)}"' for name, n in files.items()]
+    head += ctx.variables.module_lines
     head += ctx.prints.module_lines()
-    if files or ctx.prints.used:
+    if files or ctx.prints.used or ctx.variables.module_lines:
         head.append("")
     param_lines = ",\n".join(f"\t.param .{p.ptx_type} {p.name}" for p in params)
     head.append(f".visible .entry {kernel_name(ctx.fn)}(" + (f"\n{param_lines}\n" if params else "")
                 + ")")
     head.append("{")
     body = [f"\t{decl}" for decl in ctx.regs.declarations()]
+    body += [f"\t{line}" for line in ctx.variables.kernel_lines]
     body += [f"\t{line}" for line in ctx.prints.kernel_lines()]
     return "\n".join(head + body + [""] + ctx.lines + ["}", ""])
 

@@ -22,11 +22,12 @@ from simt.ir.types import ScalarType, bool_, uint32
 LEGAL = "legal"            # attribute key on ops whose meaning legalization changed
 TRUNC = "trunc"            # FLOORDIV/MOD on ints: C truncating / and %, divisor is safe
 BITCAST = "bitcast"        # CAST: reinterpret the bits (same width)
-LINEAR = "linear"          # LOAD/STORE: one int64 element index into the flat array
-OFFSET = "offset"          # LOAD/STORE with LINEAR: a constant element offset added to it
+LINEAR = "linear"          # LOAD/STORE/ATOMIC/ATOMIC_CAS: one int64 element index into the flat array
+OFFSET = "offset"          # with LINEAR: a constant element offset added to it
 RZI = "rzi"                # CAST float -> int: PTX cvt.rzi (NaN handled before)
 ZEXT = "zext"              # CAST int32 or narrower -> 64-bit of a value proven non-negative:
                            # zero-extend (equal to sign-extending it; ptxas knows the top is 0)
+VOLATILE = "volatile"      # LOAD (attribute key, value True): ld.volatile, a fresh read each time
 
 Operand = Union[Value, int, float, bool]
 

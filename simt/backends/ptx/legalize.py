@@ -5,10 +5,12 @@
 
 1. ``linearize_indices`` multi-dimensional indices -> one int64 element index, with the
                          negative-index wrap only where ``ranges.py`` cannot rule it out
+                         (loads, stores and atomics on global, shared and local arrays)
 2. ``widen_types``       int8/16 -> 32-bit, float16 -> float32, bool arithmetic -> uint32
-3. ``lower_float_ops``   transcendentals, pow, fmod, float // and %
-4. ``lower_integer_ops`` int // % ** abs, shift amounts, Python min/max on floats, casts
-5. ``split_branch_edges`` CBR edges that pass block arguments get their own block
+3. ``lower_primitives``  atomic sub, float atomic max/min (CAS loops), narrow bit ops, ffs
+4. ``lower_float_ops``   transcendentals, pow, fmod, float // and %
+5. ``lower_integer_ops`` int // % ** abs, shift amounts, Python min/max on floats, casts
+6. ``split_branch_edges`` CBR edges that pass block arguments get their own block
 
 Legalized IR ("legal IR") is IR whose every op has a direct PTX form. It uses the
 same ``Op`` enum with a few PTX meanings, marked by ``attrs["legal"]``
@@ -16,7 +18,9 @@ same ``Op`` enum with a few PTX meanings, marked by ``attrs["legal"]``
 - ``FLOORDIV``/``MOD`` on ints with ``legal=trunc``: C's truncating division;
 - ``CAST`` with ``legal=bitcast``: reinterpret bits; ``legal=rzi``: float -> int
   ``cvt.rzi`` (saturating; NaN was handled before);
-- ``LOAD``/``STORE`` with ``legal=linear``: one int64 flat element index;
+- ``LOAD``/``STORE``/``ATOMIC``/``ATOMIC_CAS`` with ``legal=linear``: one int64 flat
+  element index; a LOAD with ``volatile=True`` is ``ld.volatile``; an ATOMIC_CAS on a
+  float array swaps the element's bits as unsigned ints (``lower_primitives.py``);
 - ``CAST`` int32 -> int64 with ``legal=zext``: a zero-extension (the value is >= 0);
 - ``SHL``/``SHR``: the amount operand is uint32 (PTX reads it unsigned and clamps).
 Every CBR in legal IR passes no block arguments, so the emitter implements block
@@ -35,11 +39,12 @@ from .irbuild import Lowering, clone_function
 from .lower_float import MATH_ROUTINES, UNSUPPORTED_MATH, lower_float_ops
 from .lower_int import lower_integer_ops
 from .lower_memory import linearize_indices
+from .lower_primitives import lower_primitives
 from .widen import widen_types
 
 
 def split_branch_edges(fn: Function) -> Function:
-    """Phase 5: a CBR edge with arguments goes through a new block holding only a BR."""
+    """Phase 6: a CBR edge with arguments goes through a new block holding only a BR."""
     for block in list(fn.blocks):
         term = block.terminator
         if term is None or term.op is not Op.CBR:
@@ -58,13 +63,14 @@ def split_branch_edges(fn: Function) -> Function:
 
 
 # Ops no legalized IR contains: legalization expands them into others.
-REMOVED_OPS = frozenset(MATH_ROUTINES) | {Op.FMOD}
+REMOVED_OPS = frozenset(MATH_ROUTINES) | {Op.FMOD, Op.FFS}
 # Ops the backend rejects with a CompileError naming op and dtype (the accurate library's job).
 UNSUPPORTED_OPS = UNSUPPORTED_MATH
 
 PHASES: tuple[Callable[..., Function], ...] = (
     linearize_indices,
     widen_types,
+    lower_primitives,
     lower_float_ops,
     lower_integer_ops,
     split_branch_edges,

@@ -1,4 +1,4 @@
-"""Legalization phase 3: float operations PTX has no instruction for.
+"""Legalization phase 4: float operations PTX has no instruction for.
 
 Before: widened IR (float math only on float32/float64). After: no POW, FLOORDIV,
 MOD, FMOD or transcendental op on floats is left; SQRT, FLOOR, CEIL, TRUNC, FABS,
@@ -131,5 +131,5 @@ RULES.update({Op.FLOORDIV: float_divmod_rule, Op.MOD: float_divmod_rule, Op.FMOD
 
 
 def lower_float_ops(fn: Function) -> Function:
-    """Phase 3 (see the module docstring)."""
+    """Phase 4 (see the module docstring)."""
     return run_rules(fn, RULES)

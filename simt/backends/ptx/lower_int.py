@@ -1,10 +1,11 @@
-"""Legalization phase 4: integer semantics PTX lacks, casts, Python min/max.
+"""Legalization phase 5: integer semantics PTX lacks, casts, Python min/max.
 
 Before: widened IR (``widen.py``), float math already expanded. After:
 - FLOORDIV/MOD on ints carry ``legal=trunc`` (C's truncating / and %), with the
   divisor made safe (never 0, and -1 only where it cannot overflow) and selects
   around them giving Python's floor results and NumPy's 0 for division by zero
-  (PTX leaves x/0 and INT_MIN/-1 unspecified);
+  (PTX leaves x/0 and INT_MIN/-1 unspecified); by a constant power of two they are
+  a shift right (arithmetic for signed ints, which floors) and a mask of the low bits;
 - POW on ints is a square-and-multiply loop (wrapping), and a negative exponent
   gives ``1 // x ** -n`` in the integers (1, -1 or 0; 0 ** negative is 0);
 - ABS on signed ints is ``select(a < 0, -a, a)`` (wraps at INT_MIN), on unsigned
@@ -71,6 +72,14 @@ def divmod_rule(lowering: Lowering, operation: Operation):
 
 def _divmod_known_divisor(lowering: Lowering, a: Value, b: Value, want_div: bool) -> Value:
     t = a.type
+    divisor = int(const_value(b))
+    if divisor > 0 and divisor & (divisor - 1) == 0:
+        # floor division by 2**k is the shift right (arithmetic for signed: it floors),
+        # and Python's modulo by 2**k is the low k bits, for every value of either sign
+        k = divisor.bit_length() - 1
+        if want_div:
+            return lowering.shift(Op.SHR, a, k) if k else a
+        return lowering.and_(a, divisor - 1)
     quotient = lowering.emit(Op.FLOORDIV, [a, b], t, {LEGAL: TRUNC}).result
     remainder = lowering.emit(Op.MOD, [a, b], t, {LEGAL: TRUNC}).result
     if t.is_signed:
@@ -205,5 +214,5 @@ RULES: dict[Op, Rule] = {
 
 
 def lower_integer_ops(fn: Function) -> Function:
-    """Phase 4 (see the module docstring)."""
+    """Phase 5 (see the module docstring)."""
     return run_rules(fn, RULES)

@@ -4,16 +4,16 @@
 product ``t = y * log2|x|`` times ``ln 2`` (relative): with t up to 1075 in magnitude a
 double-precision ``log2`` would cost up to ~10 bits. So ``log2|x|`` is computed as a sum
 of two doubles (double-double): ``x = 2**e * m`` exactly, ``log(m) = 2 atanh(s)`` with
-``s = (m - 1)/(m + 1)`` carried with its rounding error (FMA), the series tail in plain
-double, the product with ``1/ln 2`` (itself two doubles) and the sum with ``e`` exact;
+``s = (m - 1)/(m + 1)`` carried with its rounding error (FMA), the 2s and (2/3)s^3 terms
+of the series as sums of two doubles and the rest (below 2**-13) in plain double, the product with ``1/ln 2`` (itself two doubles) and the sum with ``e`` exact;
 ``t`` is the double-double product ``y * log2|x|``, and ``2**t = 2**k * exp(f ln 2)``
 with ``k = round(t)`` and ``f`` the (small, exactly known up to the low part) rest.
 The C99 special cases (zeros, infinities, NaN, negative x with integer y) are selects.
 
 Measured (``tests/ptx/test_mathlib.py::test_pow``): within 1 ulp of NumPy (glibc) on its
 samples (|y| <= 30, x up to 1e300), against 159 ulp for the plain-double formula this
-replaced. The series tail of log(m) is plain double, so the error grows with |y| for x
-far from a power of two: up to 15 ulp measured for |y| near 1000, x in [1, 2].
+replaced. With the (2/3)s^3 term in double-double (it was plain double: up to 15-20 ulp for
+|y| near 1000) see docs/mathlib.md for the measured bound.
 """
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from .mathlib import (EXP_TAYLOR, INF, LN2, LOG_SERIES, NAN, fabs, fast_two_sum,
 _INV_LN2 = Decimal("1.442695040888963407359924681001892137426645954152985934135449407")
 INV_LN2_HI = float(_INV_LN2)
 INV_LN2_LO = float(_INV_LN2 - Decimal(INV_LN2_HI))
+TWO_THIRDS_HI = 2.0 / 3.0
+TWO_THIRDS_LO = float(Decimal(2) / Decimal(3) - Decimal(TWO_THIRDS_HI))
 
 
 def log2_double_double(b: Lowering, x: Value) -> tuple[Value, Value]:
@@ -40,9 +42,17 @@ def log2_double_double(b: Lowering, x: Value) -> tuple[Value, Value]:
     s_hi = b.div(numerator, den_hi)
     remainder = fma(b, b.neg(s_hi), den_hi, numerator)   # exact
     s_lo = b.div(b.sub(remainder, b.mul(s_hi, den_lo)), den_hi)
-    z = b.mul(s_hi, s_hi)
-    tail = b.add(b.mul(b.mul(s_hi, z), poly(b, z, LOG_SERIES)), b.mul(s_lo, 2.0))
-    log_hi, log_lo = fast_two_sum(b, b.mul(s_hi, 2.0), tail)     # log(m)
+    # log(m) = 2s + (2/3)s^3 + s^5 * P(s^2): the s^3 term as a sum of two doubles too
+    z, z_err = two_product(b, s_hi, s_hi)
+    z_lo = b.add(z_err, b.mul(b.mul(s_hi, s_lo), 2.0))
+    cube, cube_err = two_product(b, s_hi, z)
+    cube_lo = b.add(cube_err, b.add(b.mul(s_hi, z_lo), b.mul(s_lo, z)))
+    t3, t3_err = two_product(b, cube, b.const(TWO_THIRDS_HI, float64))
+    t3_lo = b.add(t3_err, b.add(b.mul(cube, TWO_THIRDS_LO), b.mul(cube_lo, TWO_THIRDS_HI)))
+    rest = b.mul(b.mul(cube, z), poly(b, z, LOG_SERIES[1:]))
+    head, head_err = two_sum(b, b.mul(s_hi, 2.0), t3)
+    low = b.add(b.add(head_err, b.mul(s_lo, 2.0)), b.add(t3_lo, rest))
+    log_hi, log_lo = fast_two_sum(b, head, low)                  # log(m)
     p_hi, p_err = two_product(b, log_hi, b.const(INV_LN2_HI, float64))
     p_lo = b.add(p_err, b.add(b.mul(log_hi, INV_LN2_LO), b.mul(log_lo, INV_LN2_HI)))
     hi, err = two_sum(b, e, p_hi)

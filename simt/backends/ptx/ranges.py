@@ -17,13 +17,16 @@ so an op whose exact result interval leaves its type gets the whole type.
 - Loops: block params are solved to a fixed point, widened to their type's bound
   after a few rounds; the comparisons above keep a ``for k in range(n)`` counter in
   [0, 2**63 - 1] (``k + 1`` cannot wrap where ``k < n`` holds).
+- Primitives: an extent of a shared or local array of static shape is its constant;
+  ``popc``/``clz``/``ffs`` are in [0, bits], ``syncthreads_count`` in [0, 1024] and
+  ``syncthreads_and/or`` in [0, 1].
 Anything else (loads, float -> int casts, function arguments) is its whole type.
 """
 from __future__ import annotations
 
 from simt.ir import Block, Function, Op, Operation, Value
 from simt.ir.analysis import DominatorTree
-from simt.ir.ops import COMPARE
+from simt.ir.ops import ALLOCATIONS, BIT_OPS, COMPARE
 from simt.ir.types import ScalarType
 
 Interval = tuple[int, int]
@@ -167,7 +170,16 @@ class ValueRanges:
         if kind in SPECIAL_RANGES:
             return SPECIAL_RANGES[kind]
         if kind is Op.ARRAY_DIM:
+            allocation = op.operands[0].owner
+            if isinstance(allocation, Operation) and allocation.op in ALLOCATIONS \
+                    and allocation.attrs["shape"] != (0,):
+                extent = allocation.attrs["shape"][op.attrs["axis"]]
+                return extent, extent
             return 0, type_bounds(t)[1]
+        if kind in BIT_OPS and kind is not Op.BREV:
+            return 0, op.operands[0].type.bits
+        if kind is Op.BARRIER:
+            return (0, SPECIAL_RANGES[Op.BLOCK_DIM][1]) if op.attrs["kind"] == "count" else (0, 1)
         operands = op.operands
         if not is_int(t):
             return type_bounds(t)

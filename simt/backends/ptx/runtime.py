@@ -25,7 +25,7 @@ from simt.ir import Function, LaunchError
 from simt.ir.types import ArrayType
 
 from . import cache, compile_ptx_cached, device_memory, driver_context, fits_small_grid
-from .abi import kernel_name
+from .abi import check_shared_memory, kernel_name
 from .assemble import assemble, toolchain_version
 from .device_memory import ArrayView, DeviceArray
 from .driver_context import GpuContext, is_available, unavailable_reason
@@ -137,6 +137,7 @@ def launch(fn: Function, grid: tuple[int, int, int], block: tuple[int, int, int]
     config_key = (grid, block, shared_bytes)
     config = plan.configs.get(config_key)
     if config is None:
+        check_shared_memory(fn, shared_bytes)
         config = plan.configs[config_key] = ctx.core.LaunchConfig(
             grid=tuple(grid), block=tuple(block), shmem_size=int(shared_bytes))
     try:

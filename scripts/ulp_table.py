@@ -1,0 +1,349 @@
+"""Measure the ulp error of the PTX backend's math library and write docs/mathlib.md.
+
+Each function is evaluated exactly as the GPU computes it: the op kernel is legalized
+(the math op expands into the IR of ``simt/backends/ptx/mathlib*.py``) and the
+legalized IR is interpreted over millions of lanes at once by ``tests/ptx/legal_eval``,
+which gives every op its PTX meaning bit for bit (``fma.rn`` included).
+
+References:
+- float32: the same function in float64 (NumPy/SciPy, < 1 float64 ulp), i.e. ~2**-29
+  float32 ulp of reference error;
+- float64: NumPy's long double (x87 80-bit, 64-bit significand: reference error ~2**-11
+  ulp) for everything but erf/erfc, which use mpmath (40 digits) on a subsample.
+
+Inputs per function: a third uniformly random bit patterns inside the domain (every
+exponent), a third uniform over the interesting interval, a third log-uniform over it,
+plus edge cases (0, -0, inf, NaN, subnormals, overflow thresholds, their neighbours)
+and known hard cases (arguments closest to multiples of pi/2, pow near overflow).
+
+    python scripts/ulp_table.py                     # documented run: 10M inputs each
+    python scripts/ulp_table.py -n 20000 --check    # CI smoke test, no file written
+
+``--check`` exits non-zero when a function misses its goal.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from multiprocessing import Pool
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from simt.backends.ptx import legalize  # noqa: E402
+from simt.ir import Op  # noqa: E402
+from simt.ir.types import float32, float64  # noqa: E402
+from tests.ptx import kernels  # noqa: E402
+from tests.ptx.legal_eval import run  # noqa: E402
+
+LD = np.longdouble
+CHUNK = 1 << 18
+
+# name: (op, arity, goal ulp, domain (lo, hi) of the random inputs, reference name)
+# goal: 1 ulp for exp/log/sqrt-like functions, 2 ulp for the rest (CUDA's bounds or better)
+FUNCTIONS = {
+    "exp": (Op.EXP, 1, 1, (-746.0, 710.0)),
+    "exp2": (Op.EXP2, 1, 1, (-1076.0, 1025.0)),
+    "expm1": (Op.EXPM1, 1, 1, (-40.0, 710.0)),
+    "log": (Op.LOG, 1, 1, (0.0, math.inf)),
+    "log2": (Op.LOG2, 1, 1, (0.0, math.inf)),
+    "log10": (Op.LOG10, 1, 1, (0.0, math.inf)),
+    "log1p": (Op.LOG1P, 1, 1, (-1.0, math.inf)),
+    "sin": (Op.SIN, 1, 2, (-math.inf, math.inf)),
+    "cos": (Op.COS, 1, 2, (-math.inf, math.inf)),
+    "tan": (Op.TAN, 1, 2, (-math.inf, math.inf)),
+    "asin": (Op.ASIN, 1, 2, (-1.0, 1.0)),
+    "acos": (Op.ACOS, 1, 2, (-1.0, 1.0)),
+    "atan": (Op.ATAN, 1, 2, (-math.inf, math.inf)),
+    "atan2": (Op.ATAN2, 2, 2, (-math.inf, math.inf)),
+    "sinh": (Op.SINH, 1, 2, (-711.0, 711.0)),
+    "cosh": (Op.COSH, 1, 2, (-711.0, 711.0)),
+    "tanh": (Op.TANH, 1, 2, (-30.0, 30.0)),
+    "asinh": (Op.ASINH, 1, 2, (-math.inf, math.inf)),
+    "acosh": (Op.ACOSH, 1, 2, (1.0, math.inf)),
+    "atanh": (Op.ATANH, 1, 2, (-1.0, 1.0)),
+    "erf": (Op.ERF, 1, 2, (-6.0, 6.0)),
+    "erfc": (Op.ERFC, 1, 2, (-6.0, 28.0)),
+    "pow": (Op.POW, 2, 2, (0.0, math.inf)),
+    "hypot": (Op.HYPOT, 2, 2, (-math.inf, math.inf)),
+    "cbrt": (Op.CBRT, 1, 1, (-math.inf, math.inf)),
+}
+NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
+               "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power"}
+
+# float64 arguments closest to a multiple of pi/2 (Muller, "Elementary Functions", 2016)
+TRIG_HARD_64 = [6381956970095103.0 * 2.0 ** 797, 5261692873635770.0 * 2.0 ** 499,
+                8614336771488810.0 * 2.0 ** -133, 4.0 * 1.5707963267948966 * 2 ** 30,
+                1.5707963267948966, 3.141592653589793, 4.71238898038469, 1e22, 1e300,
+                2.0 ** 1023 * 1.9999999999999998, 355.0, 103993.0, 5419351.0, 1.0e15,
+                2.0 ** 20, 2.0 ** 50, 2.0 ** 51, 2.0 ** 52, 2.0 ** 60]
+TRIG_HARD_32 = [16367173.0 * 2.0 ** 72, 16367173.0 * 2.0 ** 71, 13176795.0 * 2.0 ** 1,
+                1.5707964, 3.1415927, 1.0e10, 3.4028235e38, 2.0 ** 24, 2.0 ** 30, 105414350.0]
+
+
+def reference(name: str, dtype, args: list[np.ndarray]) -> np.ndarray:
+    """The exact value (to far better than an ulp), as long double."""
+    with np.errstate(all="ignore"):
+        if name in ("erf", "erfc"):
+            if dtype == np.float32:
+                import scipy.special
+                return getattr(scipy.special, name)(args[0].astype(np.float64)).astype(LD)
+            return _mpmath(name, args[0])
+        wide = np.float64 if dtype == np.float32 else LD
+        f = getattr(np, NUMPY_NAMES.get(name, name))
+        return np.asarray(f(*[a.astype(wide) for a in args])).astype(LD)
+
+
+def _mpmath(name: str, x: np.ndarray) -> np.ndarray:
+    import mpmath
+    f = getattr(mpmath, name)
+    out = np.empty(len(x), LD)
+    with mpmath.workdps(40):
+        for i, v in enumerate(x.tolist()):
+            if math.isnan(v):
+                out[i] = np.nan
+            elif abs(v) > 30:              # saturated (erf = ±1, erfc = 0 or 2)
+                out[i] = float(f(mpmath.mpf(math.copysign(30.0, v))))
+            else:
+                r = f(mpmath.mpf(v))
+                # long double keeps 64 bits: enough for a float64 ulp distance
+                out[i] = LD(float(r)) + LD(float(r - mpmath.mpf(float(r))))
+    return out
+
+
+def ulp_error(got: np.ndarray, want: np.ndarray, dtype) -> np.ndarray:
+    """|got - want| in ulps of want's binade in dtype (0 where both are NaN or got is
+    the correctly rounded inf/zero; inf where only one of them is non-finite)."""
+    info = np.finfo(dtype)
+    p, emin = info.nmant + 1, info.minexp
+    with np.errstate(all="ignore"):
+        rounded = want.astype(dtype)
+        same = (got == rounded) & (np.signbit(got) == np.signbit(rounded))
+        same &= ~np.isfinite(rounded) | (rounded == 0)
+        same |= np.isnan(got) & np.isnan(want)
+        _, e = np.frexp(want)
+        spacing = np.ldexp(np.ones(len(want), LD), np.maximum(e - 1, emin) - (p - 1))
+        d = np.abs(got.astype(LD) - want) / spacing
+        finite = np.isfinite(got) & np.isfinite(want)
+        d = np.where(finite, d, np.inf)
+        d = np.where(np.isnan(d), np.inf, d)
+        # a finite want beyond the largest finite value that rounds to inf
+        d = np.where(~np.isfinite(rounded) & np.isfinite(want) & np.isfinite(got),
+                     np.abs(got.astype(LD) - want) / np.ldexp(LD(1), info.maxexp - p), d)
+    return np.where(same, 0.0, d.astype(np.float64))
+
+
+def _random_bits(rng, dtype, n: int) -> np.ndarray:
+    itype = np.int32 if dtype == np.float32 else np.int64
+    info = np.iinfo(itype)
+    return rng.integers(info.min, info.max, n, dtype=itype, endpoint=True).view(dtype)
+
+
+def _in_domain(rng, dtype, n: int, lo: float, hi: float) -> np.ndarray:
+    """n finite values of dtype in [lo, hi]: random bits, uniform and log-uniform thirds."""
+    finfo = np.finfo(dtype)
+    flo, fhi = max(lo, -float(finfo.max)), min(hi, float(finfo.max))
+    parts = []
+    k = n // 3
+    bits = _random_bits(rng, dtype, 2 * k + 16)
+    bits = bits[np.isfinite(bits)]
+    if lo >= 0:
+        bits = np.abs(bits)
+    bits = bits[(bits >= flo) & (bits <= fhi)]
+    while len(bits) < k:           # narrow domains: fold random bits into it by scaling
+        extra = np.abs(_random_bits(rng, dtype, 2 * k))
+        extra = extra[np.isfinite(extra) & (extra <= 1)]
+        bits = np.concatenate([bits, (flo + (fhi - flo) * extra.astype(np.float64)).astype(dtype)])
+    parts.append(bits[:k])
+    ulo, uhi = max(flo, -1e6), min(fhi, 1e6)
+    parts.append(rng.uniform(ulo, uhi, k).astype(dtype))
+    m = n - 2 * k
+    tiny = float(finfo.smallest_subnormal)
+    top = max(abs(flo), abs(fhi))
+    mag = np.exp(rng.uniform(math.log(tiny), math.log(top), m))
+    sign = rng.choice([-1.0, 1.0], m) if flo < 0 else np.ones(m)
+    v = (mag * sign).astype(dtype)
+    v = v[(v >= flo) & (v <= fhi)]
+    if lo > 0 or (lo == 1.0):
+        v = np.concatenate([v, (flo + np.abs(v[: m - len(v)])).astype(dtype)])
+    parts.append(v)
+    out = np.concatenate(parts)
+    return out[(out >= flo) & (out <= fhi)]
+
+
+def _edges(name: str, dtype) -> np.ndarray:
+    finfo = np.finfo(dtype)
+    base = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0,
+            float(finfo.smallest_subnormal), -float(finfo.smallest_subnormal),
+            float(finfo.smallest_normal), float(finfo.max), -float(finfo.max), 1e-300, 1e-30]
+    thresholds = {
+        "exp": [709.782712893384, -745.1332191019411, 88.72283, -103.97208, 1e-10, 0.34657359],
+        "exp2": [1024.0, -1074.0, -1075.0, 128.0, -149.0, -126.0, 0.5, -1022.0],
+        "expm1": [709.782712893384, 88.72283, 0.35, -0.35, 1e-10, -37.0, -40.0],
+        "log1p": [-0.9999999999999999, 1e-10, -1e-10, 0.41421356, -0.29289322],
+        "tanh": [22.0, 19.0, 9.0, 0.55, 1e-8],
+        "sinh": [22.0, 710.4758600739439, 89.4, 1e-8], "cosh": [22.0, 710.4758600739439, 89.4],
+        "asinh": [268435456.0, 1e-8, 2.0 ** 28 * 1.01], "acosh": [1.0000000000000002, 2.0, 2.0 ** 28],
+        "atanh": [0.9999999999999999, -0.9999999999999999, 0.5, 1e-8],
+        "erf": [0.84375, 0.25, 2.5, 27.5, 5.9], "erfc": [0.84375, 0.25, 2.5, 26.5, 27.2, 27.5, 9.0, 10.05],
+        "asin": [0.5, 0.9999999999999999, 1e-8], "acos": [0.5, 0.9999999999999999, -0.9999999999999999],
+        "atan": [0.41421356237309503, 1e16, 1e-8],
+    }.get(name, [])
+    if name in ("sin", "cos", "tan"):
+        thresholds = TRIG_HARD_32 if dtype == np.float32 else TRIG_HARD_64
+    v = np.array(base + thresholds, np.float64)
+    with np.errstate(all="ignore"):
+        v = v.astype(dtype)
+    with np.errstate(all="ignore"):
+        neighbours = [np.nextafter(v, dtype(np.inf)), np.nextafter(v, dtype(-np.inf))]
+    v = np.concatenate([v, *neighbours, -v])
+    return v.astype(dtype)
+
+
+def inputs(name: str, dtype, n: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    op, arity, _, (lo, hi) = FUNCTIONS[name]
+    if arity == 1:
+        x = np.concatenate([_in_domain(rng, dtype, n, lo, hi), _edges(name, dtype)])
+        return [x]
+    edges = _edges("", dtype)
+    ex, ey = np.repeat(edges, len(edges)), np.tile(edges, len(edges))
+    if name == "pow":
+        k = n // 4
+        big = 1000.0 if dtype == np.float64 else 100.0
+        xs = [_in_domain(rng, dtype, k, 0.0, math.inf), rng.uniform(0.5, 2.0, k).astype(dtype),
+              np.exp(rng.uniform(-5, 5, k)).astype(dtype), -rng.integers(0, 20, k).astype(dtype)]
+        limit = 709.0 if dtype == np.float64 else 88.0
+        ys = []
+        for x in xs:
+            lx = np.abs(np.log(np.abs(x.astype(np.float64)) + 1e-300))
+            ymax = np.minimum(limit / np.maximum(lx, 1e-3), big * 10)
+            ys.append((rng.uniform(-1, 1, len(x)) * ymax).astype(dtype))
+        ys[1] = rng.uniform(-big, big, k).astype(dtype)                  # |y| up to 1000
+        ys[3] = rng.integers(-30, 30, k).astype(dtype)                   # negative x, integer y
+        return [np.concatenate(xs + [ex]), np.concatenate(ys + [ey])]
+    if name == "hypot":
+        x = _in_domain(rng, dtype, n, -math.inf, math.inf)
+        scale = np.exp(rng.uniform(-40, 40, len(x)))
+        y = (x.astype(np.float64) * scale * rng.uniform(-1, 1, len(x))).astype(dtype)
+        return [np.concatenate([x, ex]), np.concatenate([y, ey])]
+    x = _in_domain(rng, dtype, n, -math.inf, math.inf)              # atan2(y, x)
+    y = _in_domain(rng, dtype, n, -math.inf, math.inf)[: len(x)]
+    x = x[: len(y)]
+    half = len(x) // 2
+    y[:half] = (rng.normal(0, 1, half)).astype(dtype)
+    x[:half] = (rng.normal(0, 1, half)).astype(dtype)
+    return [np.concatenate([y, ex]), np.concatenate([x, ey])]
+
+
+_LEGAL: dict = {}
+
+
+def evaluate(op: Op, t, args: list[np.ndarray]) -> np.ndarray:
+    key = (op, t)
+    if key not in _LEGAL:
+        _LEGAL[key] = legalize(kernels.op_kernel(op, t))
+    fn = _LEGAL[key]
+    out = np.empty(len(args[0]), t.dtype)
+    for start in range(0, len(out), CHUNK):
+        part = [a[start:start + CHUNK].copy() for a in args]
+        o = np.zeros(len(part[0]), t.dtype)
+        run(fn, [*part, o], lanes=len(o), max_steps=10 ** 7)
+        out[start:start + CHUNK] = o
+    return out
+
+
+def measure(job: tuple[str, str, int, int]) -> dict:
+    name, tname, n, mp_n = job
+    t = float32 if tname == "float32" else float64
+    dtype = t.dtype.type
+    op, arity, goal, _ = FUNCTIONS[name]
+    start = time.time()
+    args = inputs(name, dtype, n, seed=hash(name) % 2 ** 31 + (tname == "float32"))
+    if dtype == np.float64 and name in ("erf", "erfc"):
+        # mpmath is slow: a subsample (random part + every edge case)
+        edges = len(_edges(name, dtype))
+        keep = np.concatenate([np.arange(0, len(args[0]) - edges, max(1, (len(args[0]) - edges) // mp_n)),
+                               np.arange(len(args[0]) - edges, len(args[0]))])
+        args = [a[keep] for a in args]
+    got = evaluate(op, t, args)
+    want = reference(name, dtype, args)
+    err = ulp_error(got, want, dtype)
+    worst = int(np.argmax(err))
+    finite = err[np.isfinite(err)]
+    return dict(name=name, dtype=tname, n=len(err), max=float(err.max()),
+                mean=float(finite.mean()) if len(finite) else math.inf, goal=goal,
+                worst=tuple(float(a[worst]) for a in args), got=float(got[worst]),
+                want=float(want[worst]), seconds=time.time() - start)
+
+
+def table(results: list[dict], command: str) -> str:
+    lines = [
+        "# simt math library accuracy (PTX backend)",
+        "",
+        "Measured by `scripts/ulp_table.py` (this file is generated; do not edit by hand):",
+        "",
+        f"    {command}",
+        "",
+        "Each function is the legalized IR of `simt/backends/ptx/mathlib*.py`, evaluated",
+        "bit for bit as PTX computes it (`tests/ptx/legal_eval.py`; `fma.rn` included). The",
+        "reference is float64 NumPy/SciPy for float32 and x87 long double (64-bit significand)",
+        "for float64, except float64 erf/erfc: mpmath at 40 digits on a subsample. Inputs:",
+        "random bit patterns over the whole domain, uniform and log-uniform samples, edge",
+        "cases (signed zeros, infinities, NaN, subnormals, overflow thresholds and their",
+        "neighbours) and hard cases (arguments nearest to multiples of pi/2, pow with",
+        "|y| up to 1000). Errors are in ulps of the exact result; a result of inf/NaN where",
+        "the exact one is finite (or the other way round) counts as an infinite error.",
+        "",
+        "Goal: <= 1 ulp for exp/log/sqrt-like functions (exp, exp2, expm1, log, log2,",
+        "log10, log1p, cbrt), <= 2 ulp for the rest (CUDA's documented bounds or better).",
+        "float32 functions compute in float64 and round once.",
+        "",
+        "| function | dtype | max ulp | mean ulp | inputs tried | goal (ulp) | met? | worst input |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        met = "yes" if r["max"] <= r["goal"] else "**no**"
+        worst = ", ".join(repr(v) for v in r["worst"])
+        lines.append(f"| {r['name']} | {r['dtype']} | {r['max']:.3f} | {r['mean']:.4f} | "
+                     f"{r['n']:,} | {r['goal']} | {met} | {worst} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--inputs", type=int, default=10_000_000,
+                        help="random inputs per function and dtype (default 10M)")
+    parser.add_argument("--mpmath-inputs", type=int, default=200_000,
+                        help="subsample size for the mpmath references (float64 erf/erfc)")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("-f", "--functions", default=",".join(FUNCTIONS))
+    parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("-o", "--output", default=os.path.join(ROOT, "docs", "mathlib.md"))
+    parser.add_argument("--check", action="store_true", help="don't write; fail if a goal is missed")
+    options = parser.parse_args()
+    jobs = [(f, d, options.inputs, options.mpmath_inputs)
+            for f in options.functions.split(",") for d in options.dtypes.split(",")]
+    results = []
+    with Pool(options.jobs) as pool:
+        for r in pool.imap(measure, jobs):
+            results.append(r)
+            print(f"{r['name']:6} {r['dtype']}: max {r['max']:.3f} mean {r['mean']:.4f} ulp over "
+                  f"{r['n']:,} inputs (goal {r['goal']}) worst at {r['worst']}: got {r['got']!r} "
+                  f"want {r['want']!r} [{r['seconds']:.0f}s]", flush=True)
+    missed = [r for r in results if not r["max"] <= r["goal"]]
+    if not options.check:
+        command = "python scripts/ulp_table.py " + " ".join(sys.argv[1:])
+        with open(options.output, "w") as f:
+            f.write(table(results, command.strip()))
+    print(f"{len(results) - len(missed)}/{len(results)} meet their goal", flush=True)
+    return 1 if options.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
