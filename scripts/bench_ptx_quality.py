@@ -100,7 +100,7 @@ ARGUMENTS = {          # example arguments: simt compiles for their types
     "matmul": (F32_2D, F32_2D, F32_2D),
     "mandelbrot": (I32_2D, np.int32(100)),
 }
-NEEDS_SHARED_MEMORY = {"block_sum"}
+NEEDS_SHARED_MEMORY: set[str] = set()
 
 
 def define(name: str, cuda_module, float32) -> object:

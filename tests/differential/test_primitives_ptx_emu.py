@@ -202,9 +202,6 @@ def test_global_float32_atomic_add_flushes_a_subnormal_element() -> None:
           np.full(2, 2e-38, np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32))
 
 
-@pytest.mark.xfail(strict=True, reason="ptx-emu: storing a per-thread value at an address that "
-                                       "is uniform in the batch (one thread here) raises "
-                                       "ValueError in Memory.store under NumPy 2.4")
 def test_one_thread_storing_an_atomic_result() -> None:
     agree(GLOBAL_KERNELS["add"], 1, 1, np.zeros(1, np.int32), np.zeros(1, np.int64),
           np.ones(1, np.int32), np.zeros(1, np.int32), np.zeros(1, np.int32))
