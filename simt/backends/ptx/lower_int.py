@@ -8,6 +8,7 @@ Before: widened IR (``widen.py``), float math already expanded. After:
   a shift right (arithmetic for signed ints, which floors) and a mask of the low bits;
 - POW on ints is a square-and-multiply loop (wrapping), and a negative exponent
   gives ``1 // x ** -n`` in the integers (1, -1 or 0; 0 ** negative is 0);
+- FLOOR/CEIL/TRUNC of an int or bool is the operand (PTX's cvt.rmi/rpi/rzi are float-only);
 - ABS on signed ints is ``select(a < 0, -a, a)`` (wraps at INT_MIN), on unsigned
   the operand itself;
 - SHL/SHR have a uint32 shift amount, clamped to the width first for 64-bit amounts
@@ -150,6 +151,16 @@ def abs_rule(lowering: Lowering, operation: Operation):
     return lowering.select(lowering.lt(a, 0), lowering.neg(a), a)
 
 
+def integer_rounding_rule(lowering: Lowering, operation: Operation):
+    """floor/ceil/trunc of an integer or bool is the value itself (NumPy 2 keeps the dtype)."""
+    (a,) = operation.operands
+    if a.type.is_float:
+        return KEEP
+    if operation.result.type != a.type:
+        return lowering.cast(a, operation.result.type)
+    return a
+
+
 def shift_rule(lowering: Lowering, operation: Operation):
     a, amount = operation.operands
     if amount.type == uint32:
@@ -205,6 +216,9 @@ RULES: dict[Op, Rule] = {
     Op.MOD: divmod_rule,
     Op.POW: int_pow_rule,
     Op.ABS: abs_rule,
+    Op.FLOOR: integer_rounding_rule,
+    Op.CEIL: integer_rounding_rule,
+    Op.TRUNC: integer_rounding_rule,
     Op.SHL: shift_rule,
     Op.SHR: shift_rule,
     Op.MIN: minmax_rule,
