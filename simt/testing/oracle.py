@@ -47,6 +47,8 @@ import numpy as np
 
 from simt import language
 
+from .cooperative import COLLECTIVE_NAMES, BlockScheduler, Primitives
+
 Dims = int | tuple[int, ...]
 
 _INT64_MIN = -(2 ** 63)
@@ -69,29 +71,44 @@ def run_python(pyfunc: Callable[..., Any], grid: Dims, block: Dims, args: Sequen
         raise ValueError(f"shared_bytes must be a non-negative int, got {shared_bytes!r}")
     function = _python_function(pyfunc)
     thread = _ThreadState(grid3, block3)
-    patcher = _Patcher(thread)
+    primitives = Primitives(thread, shared_bytes)
+    patcher = _Patcher(thread, primitives)
     kernel = patcher.patch(function)
     args = tuple(args)
 
     def linear(dims: tuple[int, int, int]):
         return ((x, y, z) for z, y, x in itertools.product(*(range(d) for d in reversed(dims))))
 
+    def enter(thread_idx: tuple[int, int, int], block_idx: tuple[int, int, int]) -> None:
+        thread.enter(thread_idx, block_idx)
+        patcher.rebind_laneid()
+
+    def run_thread() -> None:
+        try:
+            result = kernel(*args)
+        except Exception as exc:
+            exc.add_note(f"simt oracle: in kernel {function.__qualname__!r}, "
+                         f"threadIdx={thread.thread_idx}, blockIdx={thread.block_idx}")
+            raise
+        if result is not None:
+            raise TypeError(
+                f"kernel {function.__qualname__!r} returned {result!r} (threadIdx="
+                f"{thread.thread_idx}, blockIdx={thread.block_idx}); kernels must return None: "
+                "write results into an array argument instead")
+
+    # Barriers and warp collectives need the block's threads side by side; anything else
+    # runs one thread after the other.
+    scheduler = BlockScheduler(thread, enter) if _uses_collectives(function) else None
+    primitives.scheduler = scheduler
     with np.errstate(all="ignore"):  # wrap-around and IEEE specials are defined behaviour
         for block_idx in linear(grid3):
+            primitives.new_block()
+            if scheduler is not None:
+                scheduler.run_block(block_idx, list(linear(block3)), run_thread)
+                continue
             for thread_idx in linear(block3):
-                thread.enter(thread_idx, block_idx)
-                patcher.rebind_laneid()
-                try:
-                    result = kernel(*args)
-                except Exception as exc:
-                    exc.add_note(f"simt oracle: in kernel {function.__qualname__!r}, "
-                                 f"threadIdx={thread_idx}, blockIdx={block_idx}")
-                    raise
-                if result is not None:
-                    raise TypeError(
-                        f"kernel {function.__qualname__!r} returned {result!r} (threadIdx="
-                        f"{thread_idx}, blockIdx={block_idx}); kernels must return None: "
-                        "write results into an array argument instead")
+                enter(thread_idx, block_idx)
+                run_thread()
 
 
 def _dim3(dims: Dims, what: str) -> tuple[int, int, int]:
@@ -219,6 +236,36 @@ def _unsupported_intrinsic(intrinsic: language.Intrinsic) -> Callable:
 
     unsupported.__name__ = unsupported.__qualname__ = intrinsic.name
     return unsupported
+
+
+def _uses_collectives(function: types.FunctionType) -> bool:
+    """Whether the kernel (or a device function it calls) may reach a barrier or a warp
+    collective: a name of one among its globals or attributes, or one bound to a name."""
+    collectives = {getattr(language, name) for name in COLLECTIVE_NAMES}
+    pending, seen = [function], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        names = _global_names(current.__code__)
+        if names & COLLECTIVE_NAMES:
+            return True
+        values = [current.__globals__[n] for n in names if n in current.__globals__]
+        for cell in current.__closure__ or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:
+                continue
+        for value in values:
+            if any(value is c for c in collectives):
+                return True
+            called = _simt_function_of(value)
+            if called is not None:
+                pending.append(called)
+            elif isinstance(value, types.FunctionType):
+                pending.append(value)
+    return False
 
 
 # ---------------------------------------------------------------------------
@@ -454,7 +501,7 @@ def _global_names(code: types.CodeType) -> set[str]:
 class _Patcher:
     """Makes per-thread copies of kernel and device functions for one launch."""
 
-    def __init__(self, thread: _ThreadState):
+    def __init__(self, thread: _ThreadState, primitives: Primitives | None = None):
         self.thread = thread
         self.functions: dict[types.FunctionType, types.FunctionType] = {}
         # id(original globals) -> (original globals, patched globals, names bound so far)
@@ -473,6 +520,8 @@ class _Patcher:
             math: _MATH_SHIM,
         }
         replacements.update({getattr(math, name): shim for name, shim in MATH_SHIMS.items()})
+        if primitives is not None:
+            replacements.update(primitives.functions())
         # Keyed by id because arbitrary globals need not be hashable; the original is kept
         # alongside so the id stays valid and is checked by identity.
         self.static = {id(original): (original, shim) for original, shim in replacements.items()}
@@ -491,6 +540,9 @@ class _Patcher:
             return entry[1]
         if isinstance(value, language.Intrinsic):
             return _unsupported_intrinsic(value)
+        if isinstance(value, language.Namespace):   # simt.shared, simt.local, simt.atomic
+            return types.SimpleNamespace(**{name: self.swap(member)
+                                            for name, member in value.members.items()})
         if isinstance(value, types.ModuleType):
             return self._module(value)
         function = _simt_function_of(value)

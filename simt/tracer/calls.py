@@ -241,10 +241,16 @@ def _python_math(t, fn, *args):
             warnings.simplefilter("ignore")
             numpy_fn = {math.sqrt: np.sqrt, math.log: np.log, math.log2: np.log2,
                         math.log10: np.log10, math.log1p: np.log1p, math.exp: np.exp,
-                        math.asin: np.arcsin, math.acos: np.arccos, math.acosh: np.arccosh,
-                        math.atanh: np.arctanh, math.pow: np.power, math.fmod: np.fmod,
-                        math.expm1: np.expm1, math.cosh: np.cosh, math.sinh: np.sinh}.get(fn)
-            if numpy_fn is None or fn in (math.floor, math.ceil, math.trunc):
+                        math.exp2: np.exp2, math.asin: np.arcsin, math.acos: np.arccos,
+                        math.acosh: np.arccosh, math.atanh: np.arctanh, math.pow: np.power,
+                        math.fmod: np.fmod, math.expm1: np.expm1, math.cosh: np.cosh,
+                        math.sinh: np.sinh, math.sin: np.sin, math.cos: np.cos,
+                        math.tan: np.tan, math.hypot: np.hypot}.get(fn)
+            if fn in (math.floor, math.ceil, math.trunc) and len(args) == 1:
+                # docs/internals.md: NaN -> 0, +-inf saturate to int64
+                (x,) = args
+                return 0 if x != x else 2 ** 63 - 1 if x > 0 else -2 ** 63
+            if numpy_fn is None:
                 raise t.error(f"invalid argument for math.{fn.__name__}: {args}") from None
             return float(numpy_fn(*(np.float64(a) for a in args)))
 
@@ -283,9 +289,17 @@ def _min_max(op: Op, python_fn):
             args = list(items)
         if not args:
             raise t.error(f"{name}() needs at least one argument")
-        if all(isinstance(a, V.Const) for a in args):
-            return V.Const(python_fn(*(a.obj for a in args)))
         stype = self.common(args)
+        if all(isinstance(a, V.Const) for a in args):
+            # As at run time: both promoted to their common type first (docs/internals.md),
+            # so min(-1, 0.0) is -1.0, not CPython's -1.
+            if stype.weak:
+                convert = float if stype.type.is_float else int if stype.type.is_int else bool
+            else:
+                convert = stype.type.dtype.type
+            from .handlers import _constant_eval
+            return V.Const(_constant_eval(t, lambda *objs: python_fn(*map(convert, objs)),
+                                          *(a.obj for a in args)))
         result = t.coerce(args[0], stype.type)
         for arg in args[1:]:
             value = t.coerce(arg, stype.type)

@@ -221,6 +221,10 @@ def compare(self: FunctionTracer, symbol: str, a: V.AbstractValue, b: V.Abstract
         return V.Const(_constant_eval(self, PY_COMPARE[symbol], a.obj, b.obj))
     if not V.is_numeric(a) or not V.is_numeric(b):
         raise self.error(f"unsupported comparison {symbol} between {describe(a)} and {describe(b)}")
+    if _is_uint64(_stype(a)) and _is_signed_int(_stype(b)):
+        return _compare_uint64_signed(self, symbol, a, b)
+    if _is_uint64(_stype(b)) and _is_signed_int(_stype(a)):
+        return _compare_uint64_signed(self, MIRRORED[symbol], b, a)
     try:
         common = comparison_type(_stype(a), _stype(b))
     except PromotionError as exc:
@@ -229,6 +233,35 @@ def compare(self: FunctionTracer, symbol: str, a: V.AbstractValue, b: V.Abstract
     y = self.coerce(b, common.type)
     value = self.builder.value(COMPARE_OPS[symbol], [x, y], T.bool_)
     return V.Scalar(value, _stype(a).weak and _stype(b).weak)
+
+
+MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _is_uint64(s: SType) -> bool:
+    return s.type == T.uint64 and not s.weak
+
+
+def _is_signed_int(s: SType) -> bool:
+    return s.type.is_int and (s.weak or s.type.is_signed)
+
+
+def _compare_uint64_signed(self: FunctionTracer, symbol: str, unsigned: V.AbstractValue,
+                           signed: V.AbstractValue) -> V.Scalar:
+    """``unsigned <symbol> signed`` by value, as NumPy does (its exact uint64/int64
+    comparison loops), not in a common type: a negative signed value is below every
+    uint64, any other compares as a uint64."""
+    u = self.coerce(unsigned, T.uint64)
+    s = self.coerce(signed, T.int64)
+    negative = self.builder.value(Op.LT, [s, self.builder.const(0, T.int64)], T.bool_)
+    as_unsigned = self.builder.value(Op.CAST, [s], T.uint64)
+    compared = self.builder.value(COMPARE_OPS[symbol], [u, as_unsigned], T.bool_)
+    if symbol in ("<", "<=", "=="):
+        not_negative = self.builder.value(Op.NOT, [negative], T.bool_)
+        value = self.builder.value(Op.AND, [not_negative, compared], T.bool_)
+    else:
+        value = self.builder.value(Op.OR, [negative, compared], T.bool_)
+    return V.Scalar(value, False)
 
 
 def comparison_type(a: SType, b: SType) -> SType:

@@ -19,94 +19,14 @@ import numpy as np
 
 from ..ir.errors import TargetUnavailableError
 from ..signature import Param, argument_strategy, random_arguments
+from ..testing.compare import (ORACLE, Mismatch, Outcome, differing, first_mismatch, run_oracle,
+                               run_target, ulp_distance)
 from .style import Line, plain, rich_text
 from .values import array_type_text, float_bits, index_text, scalar_text, sparse_text
 
-ORACLE = "python"
-
-
-# ------------------------------------------------------------------ comparing
-@dataclass
-class Outcome:
-    """What one implementation made of one input: the arrays afterwards, or an error."""
-
-    arguments: list[Any] | None
-    error: str | None = None
-
-
-def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance in units in the last place between same-dtype float arrays."""
-    signed = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
-    ia, ib = a.view(signed).astype(np.int64), b.view(signed).astype(np.int64)
-    sign = np.int64(1) << np.int64(a.dtype.itemsize * 8 - 1)
-    ia = np.where(ia < 0, -(ia + sign), ia)     # a monotone line: negatives descend
-    ib = np.where(ib < 0, -(ib + sign), ib)
-    return np.abs(ia - ib)
-
-
-def differing(expected: np.ndarray, actual: np.ndarray, ulp: int = 0) -> np.ndarray:
-    """A boolean mask of the elements that disagree."""
-    if expected.dtype.kind != "f":
-        return expected != actual
-    both_nan = np.isnan(expected) & np.isnan(actual)
-    if ulp == 0:
-        width = f"u{expected.itemsize}"
-        return ~((expected.view(width) == actual.view(width)) | both_nan)
-    any_nan = np.isnan(expected) | np.isnan(actual)
-    same_inf = np.isinf(expected) & (expected == actual)
-    close = (ulp_distance(expected, actual) <= ulp) & ~any_nan
-    return ~(both_nan | same_inf | close)
-
-
-@dataclass
-class Mismatch:
-    """The first disagreement of one target with the oracle on one input."""
-
-    target: str
-    argument: int | None = None            # None: one side raised
-    index: tuple[int, ...] = ()
-    count: int = 0
-
-
-def first_mismatch(target: str, expected: Outcome, actual: Outcome, ulp: int) -> Mismatch | None:
-    if expected.error is not None or actual.error is not None:
-        both_raised = expected.error is not None and actual.error is not None
-        return None if both_raised else Mismatch(target)
-    for position, (e, a) in enumerate(zip(expected.arguments, actual.arguments)):
-        if not isinstance(e, np.ndarray):
-            continue
-        bad = differing(e, a, ulp)
-        if bad.any():
-            index = tuple(int(i) for i in np.argwhere(bad)[0])
-            return Mismatch(target, position, index, int(bad.sum()))
-    return None
-
-
-# ------------------------------------------------------------------ running
-def run_oracle(dispatcher, grid, block, arguments: list[Any]) -> Outcome:
-    from ..testing import run_python
-
-    arguments = copy.deepcopy(arguments)
-    try:
-        run_python(dispatcher.py_func, grid, block, arguments)
-    except Exception as exc:   # the kernel's own Python raised: an outcome, not a crash
-        return Outcome(None, f"{type(exc).__name__}: {exc}")
-    return Outcome(arguments)
-
-
-def run_target(dispatcher, target: str, grid, block, arguments: list[Any]) -> Outcome:
-    from ..targets import target as use_target
-
-    arguments = copy.deepcopy(arguments)
-    try:
-        with use_target(target):
-            dispatcher[grid, block](*arguments)
-    except TargetUnavailableError:
-        raise
-    except Exception as exc:   # a kernel error, or a backend crash: both are outcomes
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        return Outcome(None, f"{type(exc).__name__}: {first_line}")
-    return Outcome(arguments)
+__all__ = ["ORACLE", "CheckReport", "Disagreement", "Mismatch", "Outcome", "check_kernel",
+           "differing", "first_mismatch", "oracle_writer", "run_oracle", "run_target",
+           "ulp_distance"]
 
 
 def oracle_writer(dispatcher, grid, block, arguments: list[Any], argument: int,
