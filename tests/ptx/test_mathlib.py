@@ -1,9 +1,11 @@
 """Accuracy of the PTX backend's math routines, measured against NumPy.
 
-The routines are plain IR without FMA or approximate instructions, so interpreting the
-legalized IR with NumPy float64 (legal_eval) gives exactly what the GPU computes. The
-bounds below are the max ULP distance from NumPy seen on these samples (NumPy's own
-error included); they are the documented error bounds of the first math library.
+The routines are plain IR with only exactly rounded operations (``fma.rn`` included), so
+interpreting the legalized IR with NumPy float64 and an exact fma (legal_eval) gives
+exactly what the GPU computes. The bounds below are the max ULP distance from NumPy seen
+on these samples (NumPy's own error included): every float64 routine is within about
+half an ulp of the exact result (docs/mathlib.md), so within 1 of NumPy's; the float32
+bounds are mostly NumPy's float32 loops' error (simt's float32 is correctly rounded here).
 """
 from __future__ import annotations
 
@@ -19,16 +21,16 @@ from .legal_eval import run
 
 # op: (sample range or kind, numpy reference, max ulp float64, max ulp float32)
 UNARY_CASES = {
-    Op.EXP: ((-745, 709), np.exp, 2, 2), Op.EXP2: ((-1074, 1023), np.exp2, 2, 2),
-    Op.EXPM1: ((-40, 709), np.expm1, 4, 2), Op.LOG: ("positive", np.log, 2, 2),
-    Op.LOG2: ("positive", np.log2, 2, 2), Op.LOG10: ("positive", np.log10, 2, 2),
-    Op.LOG1P: ((-0.999, 1e6), np.log1p, 3, 2), Op.SIN: ((-1e5, 1e5), np.sin, 2, 1),
-    Op.COS: ((-1e5, 1e5), np.cos, 2, 1), Op.TAN: ((-1e4, 1e4), np.tan, 3, 2),
-    Op.ASIN: ((-1, 1), np.arcsin, 3, 3), Op.ACOS: ((-1, 1), np.arccos, 2, 2),
-    Op.ATAN: ("any", np.arctan, 2, 1), Op.SINH: ((-709, 709), np.sinh, 3, 2),
-    Op.COSH: ((-709, 709), np.cosh, 3, 2), Op.TANH: ((-30, 30), np.tanh, 3, 1),
-    Op.ASINH: ("any", np.arcsinh, 2, 1), Op.ACOSH: ((1, 1e10), np.arccosh, 2, 1),
-    Op.ATANH: ((-1, 1), np.arctanh, 3, 1), Op.CBRT: ("any", np.cbrt, 2, 2),
+    Op.EXP: ((-745, 709), np.exp, 1, 2), Op.EXP2: ((-1074, 1023), np.exp2, 1, 2),
+    Op.EXPM1: ((-40, 709), np.expm1, 1, 2), Op.LOG: ("positive", np.log, 1, 1),
+    Op.LOG2: ("positive", np.log2, 1, 1), Op.LOG10: ("positive", np.log10, 1, 2),
+    Op.LOG1P: ((-0.999, 1e6), np.log1p, 1, 1), Op.SIN: ((-1e5, 1e5), np.sin, 1, 1),
+    Op.COS: ((-1e5, 1e5), np.cos, 1, 1), Op.TAN: ((-1e4, 1e4), np.tan, 1, 2),
+    Op.ASIN: ((-1, 1), np.arcsin, 1, 2), Op.ACOS: ((-1, 1), np.arccos, 1, 2),
+    Op.ATAN: ("any", np.arctan, 1, 1), Op.SINH: ((-709, 709), np.sinh, 1, 1),
+    Op.COSH: ((-709, 709), np.cosh, 1, 1), Op.TANH: ((-30, 30), np.tanh, 1, 1),
+    Op.ASINH: ("any", np.arcsinh, 1, 1), Op.ACOSH: ((1, 1e10), np.arccosh, 1, 1),
+    Op.ATANH: ((-1, 1), np.arctanh, 1, 1), Op.CBRT: ("any", np.cbrt, 1, 2),
 }
 SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 5e-324, -2.5e-310, 1e308])
 N = 4000
@@ -82,14 +84,17 @@ def test_unary_accuracy(op: Op, t) -> None:
                                   f"NumPy {want[worst.argmax()]!r}: {worst.max()} ulp > {bound}")
 
 
-@pytest.mark.parametrize("t", [float64, float32], ids=str)
-def test_atan2_hypot(t) -> None:
+# measured: float64 atan2 1, hypot 1; float32 atan2 3 (NumPy's float32 loop), hypot 0
+@pytest.mark.parametrize("t, bound_atan2, bound_hypot", [(float64, 1, 1), (float32, 3, 1)], ids=str)
+def test_atan2_hypot(t, bound_atan2: int, bound_hypot: int) -> None:
     rng = np.random.default_rng(3)
-    y = np.concatenate([rng.normal(0, 100, N), np.repeat(SPECIALS, len(SPECIALS))]).astype(t.dtype)
-    x = np.concatenate([rng.normal(0, 100, N), np.tile(SPECIALS, len(SPECIALS))]).astype(t.dtype)
+    y = np.concatenate([rng.normal(0, 100, N), np.repeat(SPECIALS, len(SPECIALS))])
+    x = np.concatenate([rng.normal(0, 100, N), np.tile(SPECIALS, len(SPECIALS))])
+    with np.errstate(over="ignore"):
+        y, x = y.astype(t.dtype), x.astype(t.dtype)
     with np.errstate(all="ignore"):
-        assert ulp_distance(evaluate(Op.ATAN2, t, y, x), np.arctan2(y, x)).max() <= 3
-        assert ulp_distance(evaluate(Op.HYPOT, t, y, x), np.hypot(y, x)).max() <= 3
+        assert ulp_distance(evaluate(Op.ATAN2, t, y, x), np.arctan2(y, x)).max() <= bound_atan2
+        assert ulp_distance(evaluate(Op.HYPOT, t, y, x), np.hypot(y, x)).max() <= bound_hypot
 
 
 @pytest.mark.parametrize("t", [float64, float32], ids=str)
@@ -109,7 +114,7 @@ def test_pow_with_large_exponents() -> None:
     x, y = rng.uniform(1.0, 2.0, N), rng.uniform(-1000, 1000, N)
     with np.errstate(all="ignore"):
         distance = ulp_distance(evaluate(Op.POW, float64, x, y), np.power(x, y))
-    assert distance[np.isfinite(distance)].max() <= 3           # measured: 2 (was 15)
+    assert distance[np.isfinite(distance)].max() <= 1           # measured: 1 (was 15, then 2)
 
 
 def test_float16_math_rounds_through_float32() -> None:
@@ -168,7 +173,7 @@ def test_huge_trig_arguments_use_payne_hanek(op: Op) -> None:
     want = getattr(np, op.value)(x.astype(np.longdouble))
     got = evaluate(op, float64, x)
     spacing = np.spacing(np.abs(want.astype(np.float64)))
-    assert (np.abs(got - want) / spacing).max() <= 2
+    assert (np.abs(got - want) / spacing).max() <= 0.5 + 2 ** -6     # measured: 0.49
     x32 = np.array([16367173.0 * 2.0 ** 72, 3e38, -1e30], np.float32)
     want32 = getattr(np, op.value)(x32.astype(np.float64)).astype(np.float32)
     assert ulp_distance(evaluate(op, float32, x32), want32).max() <= 1
