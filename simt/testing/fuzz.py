@@ -14,6 +14,7 @@ shrunk failure to a folder (``scripts/fuzz.py``).
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -134,7 +135,6 @@ def run(examples: int, seed: int, *, targets: Sequence[str] | None = None,
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    import_every_simt_module()
     stats = RunStats()
     compiled: dict[str, Any] = {}
     chosen = available_targets(targets)
@@ -165,7 +165,8 @@ def run(examples: int, seed: int, *, targets: Sequence[str] | None = None,
             stats.kernels = len(compiled)
 
     try:
-        check()
+        with _seed_alone_decides():
+            check()
     except (GeneratedKernelFailure, _StopShrinking):
         failure = shrinking.smallest
         if reduce_attempts > 0:
@@ -177,26 +178,32 @@ def run(examples: int, seed: int, *, targets: Sequence[str] | None = None,
     return stats
 
 
-def import_every_simt_module() -> None:
-    """Import all of simt's modules, so a fixed seed draws the same kernels in any process.
+@contextmanager
+def _seed_alone_decides():
+    """Within it, hypothesis draws from the seed alone.
 
-    Hypothesis mixes literal constants of the local (non-site-packages) modules
-    imported so far into what it draws; with simt installed editable, which of its
-    modules a process happened to import would otherwise change the kernels a seed
-    gives (and how a failure shrinks).
+    Hypothesis mixes literal constants of the local (non-site-packages) modules a
+    process has imported so far into what it draws, so with simt installed editable
+    a fixed seed would give other kernels (and shrink failures otherwise) depending
+    on which modules a process happened to import, and on every edit to simt's
+    sources. That pool is hypothesis-internal; where it exists it is emptied here
+    (and its cache cleared on the way in and out).
     """
-    import importlib
-    import pkgutil
-
-    import simt
-
-    for module in pkgutil.walk_packages(simt.__path__, "simt."):
-        if module.name.endswith("__main__"):
-            continue
-        try:
-            importlib.import_module(module.name)
-        except ImportError:         # an optional dependency (e.g. cuda-python) is missing
-            pass
+    try:
+        from hypothesis.internal.conjecture import providers
+        get_local_constants = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+        empty = providers.Constants()
+    except (ImportError, AttributeError):       # a hypothesis without the pool
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get_local_constants
+        cache.clear()
 
 
 class _ShrinkBudget:

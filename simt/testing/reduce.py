@@ -3,9 +3,10 @@
 Hypothesis shrinks the generator's choices, which simplifies expressions and inputs
 well but deletes whole statements only slowly. ``reduce_failure`` finishes the job
 on the source itself, in the manner of C-Reduce: it repeatedly tries deleting a
-statement (or replacing an ``if``/``for``/``while`` by one of its bodies), dropping
-unused device functions, constants and parameters, and making inputs plainer (all
-zeros, or one value), and keeps each change after which the kernel still fails the
+statement (or replacing an ``if``/``for``/``while`` by one of its bodies), replacing
+a read of a local array by a zero of its dtype (so the array, once unread, goes
+too), dropping unused device functions, constants and parameters, and making
+inputs plainer (all zeros, or one value), and keeps each change after which the kernel still fails the
 same way (same target, same kind of failure) and the oracle still runs it without
 error.
 
@@ -138,7 +139,24 @@ def _edits(tree: ast.Module) -> list[tuple]:
     for index, node in enumerate(tree.body):
         if isinstance(node, ast.FunctionDef):
             _walk(node.body, ("module", index, "body"), edits, node.name == "kernel")
+    dtypes = _local_array_dtypes(tree)
+    for ordinal, node in enumerate(n for n in ast.walk(tree) if isinstance(n, ast.Subscript)):
+        if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
+                and node.value.id in dtypes):
+            edits.append((1, ("read", ordinal), f"np.{dtypes[node.value.id]}(0)"))
     return edits
+
+
+def _local_array_dtypes(tree: ast.Module) -> dict[str, str]:
+    """Local array name -> its NumPy dtype's name, from ``la = simt.local.array(n, np.T)``."""
+    dtypes = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and len(node.value.args) == 2
+                and ast.unparse(node.value.func) == "simt.local.array"
+                and isinstance(node.value.args[1], ast.Attribute)):
+            dtypes[node.targets[0].id] = node.value.args[1].attr
+    return dtypes
 
 
 def _walk(statements: list[ast.stmt], path: tuple, edits: list, kernel: bool) -> None:
@@ -188,6 +206,9 @@ def _size(node: ast.AST) -> int:
 
 def _apply(tree: ast.Module, edit: tuple) -> None:
     _, path, action = edit
+    if path[0] == "read":
+        _ReplaceSubscript(path[1], ast.parse(action, mode="eval").body).visit(tree)
+        return
     container, index = _locate(tree, path)
     node = container[index]
     if action == "delete-two":
@@ -198,6 +219,25 @@ def _apply(tree: ast.Module, edit: tuple) -> None:
         container[index:index + 1] = list(getattr(node, action))
     if not container:
         container.append(ast.Pass())
+
+
+class _ReplaceSubscript(ast.NodeTransformer):
+    """Replaces the ``ordinal``-th subscript of ``ast.walk`` order by ``replacement``."""
+
+    def __init__(self, ordinal: int, replacement: ast.expr):
+        self.target: ast.Subscript | None = None
+        self.ordinal, self.replacement = ordinal, replacement
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if self.target is None:
+            subscripts = [n for n in ast.walk(node) if isinstance(n, ast.Subscript)]
+            self.target = subscripts[self.ordinal]
+        return super().visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if node is self.target:
+            return self.replacement
+        return self.generic_visit(node)
 
 
 def _locate(tree: ast.Module, path: tuple) -> tuple[list, int]:

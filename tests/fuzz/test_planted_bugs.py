@@ -3,7 +3,8 @@
 Each test plants a bug in one of the PTX emitter's lowering tables (as a careless
 edit to a lowering would), runs the generated-kernel check on the CI budget's kernels
 (shard after shard, stopping at the first failure), and expects a disagreement
-between ptx-emu and the oracle, shrunk and reduced to a kernel of a few lines.
+between ptx-emu and the oracle, shrunk and reduced to a kernel of a few lines (at most 8, device functions
+and constants included).
 """
 from __future__ import annotations
 
@@ -39,5 +40,5 @@ def test_planted_lowering_bug_is_caught_and_shrunk(monkeypatch, table, op, plant
     monkeypatch.setitem(getattr(emit, table), op, planted)
     failure = first_failure()
     assert failure.summary.startswith("ptx-emu"), failure.report()
-    body = failure.case.source.strip().splitlines()
-    assert len(body) <= 6, failure.report()
+    lines = [line for line in failure.case.source.splitlines() if line.strip()]
+    assert len(lines) <= 8, failure.report()
