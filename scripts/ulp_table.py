@@ -284,6 +284,60 @@ def measure(job: tuple[str, str, int, int]) -> dict:
                 want=float(want[worst]), seconds=time.time() - start)
 
 
+# The fastmath section of docs/mathlib.md: fixed text (the bounds are derived, not
+# measured; tests/ptx/test_fastmath.py checks ptx-emu against them).
+FASTMATH = r"""
+## fastmath
+
+`@simt.kernel(fastmath=True)` (or `@cuda.jit(fastmath=True)`) makes the PTX backend
+compute float32 exp, exp2, log, log2, log10, sin, cos and tan with the GPU's
+approximate instructions instead of the routines above (float16 math too, which the
+backend computes in float32). Everything else compiles as without the option: float64
+math, the other functions, and `+ - * / sqrt`, which stay exact (`div.rn`, `sqrt.rn`):
+unlike numba-cuda's fastmath there is no `div.approx`/`sqrt.approx`, no flush-to-zero
+of arithmetic and no FMA contraction, so arithmetic still agrees bit for bit with the
+numpy target. The numpy target ignores the option (it is the reference). ptx-emu runs
+the `.approx` instructions in float64 and rounds once, inside their documented errors
+but not bit for bit what a GPU returns: fastmath results agree across targets only
+within the bounds below.
+
+| function | PTX |
+|---|---|
+| `exp2(x)` | `ex2.approx.ftz.f32 x` |
+| `exp(x)` | `ex2.approx.ftz.f32 (x * 0f3FB8AA3B)`: log2(e) rounded to float32, `mul.rn.f32` |
+| `log2(x)` | `lg2.approx.f32 x` |
+| `log(x)`, `log10(x)` | `lg2.approx.f32 x * 0f3F317218` (ln 2), `* 0f3E9A209B` (log10 2) |
+| `sin(x)`, `cos(x)` | `sin.approx.f32 x`, `cos.approx.f32 x` |
+| `tan(x)` | `sin.approx.f32 x / cos.approx.f32 x` (`div.rn.f32`) |
+
+The instructions' documented maximum errors (PTX ISA 9.1, sections 9.7.3.18 sin,
+9.7.3.19 cos, 9.7.3.20 lg2 and 9.7.3.21 ex2,
+https://docs.nvidia.com/cuda/parallel-thread-execution/):
+
+- `ex2.approx.f32`: at most 2 ulp from the correctly rounded result, over the whole
+  input range; `.ftz` flushes subnormal inputs and results to zero.
+- `lg2.approx.f32`: absolute error at most 2^-22 for x in (0.5, 2), relative error at
+  most 2^-22 for every other positive finite x.
+- `sin.approx.f32`, `cos.approx.f32`: absolute error at most 2^-20.5 for x in
+  [-2pi, 2pi] and 2^-14.7 in [-100pi, 100pi]; beyond that the ISA promises nothing.
+
+The bounds they give simt's functions, against the exact value at the float32 input
+(u = 2^-24, the rounding error of `mul.rn`, `div.rn` and of the rounded constants;
+`tests/ptx/test_fastmath.py` checks ptx-emu and the numpy target against these):
+
+- exp2: relative error at most 5u (2.5 ulp); results below 2^-126 may be 0.
+- exp: relative error at most (1 + 5u) 2^(|x| log2(e) (2u + u^2)) - 1, about
+  5 + 2|x| ulp (178 ulp at x = 87.3): rounding x log2(e) to float32 costs up to
+  |x| u in the exponent. Results below 2^-126 may be 0.
+- log2: absolute error at most 2^-22 for x in (0.5, 2), else relative error 2^-22.
+- log, log10: |error| at most (2u + u^2) |f(x)| + c (1 + u)^2 E(x), with c = ln 2 or
+  log10 2 and E(x) the lg2 bound at x.
+- sin, cos: the instruction bounds; none for |x| > 100pi.
+- tan: |error| at most D + u (|tan x| + D) with D = E (|sin x| + |cos x|) /
+  (|cos x| (|cos x| - E)), E the sin/cos bound at x; none where |cos x| <= E.
+"""
+
+
 def table(results: list[dict], command: str) -> str:
     lines = [
         "# simt math library accuracy (PTX backend)",
@@ -314,7 +368,7 @@ def table(results: list[dict], command: str) -> str:
         worst = ", ".join(repr(v) for v in r["worst"])
         lines.append(f"| {r['name']} | {r['dtype']} | {r['max']:.3f} | {r['mean']:.4f} | "
                      f"{r['n']:,} | {r['goal']} | {met} | {worst} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + FASTMATH
 
 
 def main() -> int:

@@ -88,23 +88,45 @@ MAX_BLOCK_THREADS = 1024
 
 
 # ------------------------------------------------------------------ compilation
-def compile_ir(pyfunc: FunctionType, specs: Sequence[ArgSpec]) -> ir.Function:
+def compile_ir(pyfunc: FunctionType, specs: Sequence[ArgSpec],
+               fastmath: bool = False) -> ir.Function:
     fn = trace(pyfunc, [s.type for s in specs], [s.weak for s in specs])
     captures = fn.captures
     fn = optimize(fn, evaluate=numpy_target.evaluate_constant)
     fn.captures = captures
+    fn.fastmath = fastmath
     return fn
+
+
+# The options of @simt.kernel and @cuda.jit (docs/internals.md, "Kernel options").
+KERNEL_OPTIONS = ("device", "fastmath")
+
+
+def check_options(options: dict[str, Any], decorator: str) -> None:
+    """Reject options simt does not know, and option values of the wrong kind."""
+    for name, value in options.items():
+        if name not in KERNEL_OPTIONS:
+            raise TypeError(f"{decorator}: unknown option '{name}'; the options are "
+                            f"{' and '.join(KERNEL_OPTIONS)}")
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{decorator}: the option '{name}' must be True or False, "
+                            f"got {value!r}")
 
 
 class Dispatcher:
     """What ``@simt.kernel`` and ``@simt.device`` return."""
 
-    def __init__(self, pyfunc: FunctionType, *, device: bool = False):
+    def __init__(self, pyfunc: FunctionType, *, device: bool = False, fastmath: bool = False):
         if not isinstance(pyfunc, FunctionType):
             raise TypeError(f"@simt.kernel needs a Python function, got {pyfunc!r}")
+        if device and fastmath:
+            raise TypeError(f"'{pyfunc.__name__}': fastmath is a kernel option; a device "
+                            "function is inlined into the kernels that call it and follows "
+                            "their fastmath setting")
         self.__simt_function__ = pyfunc
         self.py_func = pyfunc
-        self.is_device = device
+        self.is_device = bool(device)
+        self.fastmath = bool(fastmath)
         self.__name__ = pyfunc.__name__
         self.__qualname__ = pyfunc.__qualname__
         self.__doc__ = pyfunc.__doc__
@@ -133,7 +155,7 @@ class Dispatcher:
                 if captures_unchanged(fn.captures):
                     return fn
             try:
-                fn = compile_ir(self.py_func, specs)
+                fn = compile_ir(self.py_func, specs, self.fastmath)
             except SimtError as exc:
                 raise exc.with_traceback(None) from None
             versions.append(fn)
@@ -199,10 +221,16 @@ class Launcher:
 
 
 def kernel(pyfunc: FunctionType | None = None, **options: Any):
-    """``@simt.kernel``: mark a function as a kernel, launched as ``kern[grid, block](...)``."""
+    """``@simt.kernel``: mark a function as a kernel, launched as ``kern[grid, block](...)``.
+
+    Options: ``device=True`` makes it a device function (as ``@simt.device``);
+    ``fastmath=True`` lets the GPU targets compute float32 exp, exp2, log, log2, log10,
+    sin, cos and tan with the approximate PTX instructions (docs/mathlib.md).
+    """
+    check_options(options, "@simt.kernel")
     if pyfunc is None:
         return lambda f: kernel(f, **options)
-    return Dispatcher(pyfunc, device=bool(options.get("device", False)))
+    return Dispatcher(pyfunc, **options)
 
 
 def device(pyfunc: FunctionType | None = None):

@@ -100,7 +100,12 @@ class Block:
 
 
 class Function:
-    """A kernel (``is_kernel``) or device function: blocks, entry first."""
+    """A kernel (``is_kernel``) or device function: blocks, entry first.
+
+    ``fastmath``: the kernel was declared with ``fastmath=True``, which lets a backend
+    compute float32 transcendentals with approximate instructions (the PTX backend's
+    ``.approx``); the IR's meaning, and the numpy target, are unchanged by it.
+    """
 
     def __init__(self, name: str, arg_names: list[str], arg_types: list[Type],
                  is_kernel: bool = True, result_types: list[ScalarType] | None = None,
@@ -110,6 +115,7 @@ class Function:
         self.is_kernel = is_kernel
         self.result_types = list(result_types or [])
         self.loc = loc
+        self.fastmath = False
         entry = Block("entry")
         for n, t in zip(arg_names, arg_types):
             entry.add_param(t, n)

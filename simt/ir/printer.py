@@ -69,7 +69,8 @@ def format_function(function: Function) -> str:
     results = ""
     if function.result_types:
         results = " -> (" + ", ".join(str(t) for t in function.result_types) + ")"
-    lines = [f"{kind} {function.name}({args}){results} {{"]
+    options = " fastmath" if function.fastmath else ""
+    lines = [f"{kind} {function.name}({args}){results}{options} {{"]
     for block in function.blocks:
         lines.append(f"{block.label}:" if block is function.entry else format_block_header(block, names))
         for operation in block.ops:

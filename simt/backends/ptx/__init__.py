@@ -28,6 +28,8 @@ def compile_ptx(fn: Function, arch: str = "sm_90", small_grid: bool = True) -> s
     ``small_grid`` (the default) compiles for launches with ``grid[k] * block[k] < 2**31``
     on every axis, where thread indices cannot wrap (see ``ranges.py``); a launcher that
     may exceed that asks for ``small_grid=False`` (``fits_small_grid`` tells).
+    ``fn.fastmath`` (the kernel option) maps float32 transcendentals to ``.approx``
+    instructions (``lower_float.py``).
     """
     return emit_ptx(legalize(fn, small_grid=small_grid), arch)
 
@@ -41,15 +43,17 @@ def compile_ptx_cached(fn: Function, arch: str = "sm_90", small_grid: bool = Tru
     """``compile_ptx(fn, arch, small_grid)``, computed once per Function and arguments.
 
     The dispatcher never changes a Function after optimizing it, so the text is kept
-    on the Function itself (a dict keyed by arch and small_grid) and dies with it.
+    on the Function itself (a dict keyed by arch, small_grid and fastmath, which changes
+    the text) and dies with it.
     """
     memo = getattr(fn, _PTX_MEMO, None)
     if memo is None:
         with _memo_lock:
             memo = fn.__dict__.setdefault(_PTX_MEMO, {})
-    text = memo.get((arch, small_grid))
+    key = (arch, small_grid, fn.fastmath)
+    text = memo.get(key)
     if text is None:
-        text = memo[(arch, small_grid)] = compile_ptx(fn, arch, small_grid)
+        text = memo[key] = compile_ptx(fn, arch, small_grid)
     return text
 
 

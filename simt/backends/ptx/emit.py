@@ -12,7 +12,8 @@ Module header: ``.version`` is the lowest PTX ISA version that accepts the ``.ta
 used here is older than that), and ``.address_size 64``.
 
 Arithmetic: float add/sub/mul/div/sqrt/fma always carry ``.rn`` (IEEE round to nearest,
-and an explicit rounding mode forbids ptxas to contract mul+add into fma); float
+and an explicit rounding mode forbids ptxas to contract mul+add into fma); the only
+approximate instructions are the float32 ``.approx`` ones of fastmath kernels; float
 compares use ordered predicates except NE, which is ``neu`` (true with NaN), as Python.
 Block params are registers; a BR copies its arguments into them (a parallel copy).
 Blocks are laid out by ``layout.block_order`` (forward edges forward, loops contiguous).
@@ -25,13 +26,13 @@ from typing import Callable
 
 from simt.ir import CompileError, Function, Op, Operation, Value
 from simt.ir.ops import COMPARE
-from simt.ir.types import MemorySpace, ScalarType, float16
+from simt.ir.types import MemorySpace, ScalarType, float16, float32
 
 from . import emit_warp, printf
 from .abi import KernelParam, kernel_name, kernel_params, ptx_identifier
 from .emit_memory import (ArrayHome, ArrayVariables, emit_allocation, emit_array_dim,
                           emit_atomic, emit_atomic_cas, emit_load, emit_store)
-from .irbuild import BITCAST, LEGAL, RZI, TRUNC, ZEXT
+from .irbuild import APPROX, BITCAST, LEGAL, RZI, TRUNC, ZEXT
 from .layout import block_order
 from .registers import (RegisterFile, bits_suffix, float_suffix, int_suffix, literal,
                         memory_suffix)
@@ -247,6 +248,20 @@ def emit_math_unary(ctx: KernelContext, op: Operation) -> None:
     ctx.out(f"{MATH_EXACT[op.op]}.{kind} {ctx[op.result]}, {ctx[a]};")
 
 
+# fastmath kernels only (legal=approx): ex2 flushes subnormal results to zero as CUDA's
+# __expf does; the others keep subnormals
+MATH_APPROX = {Op.EXP2: "ex2.approx.ftz.f32", Op.LOG2: "lg2.approx.f32",
+               Op.SIN: "sin.approx.f32", Op.COS: "cos.approx.f32"}
+
+
+def emit_math_approx(ctx: KernelContext, op: Operation) -> None:
+    (a,) = op.operands
+    if op.attrs.get(LEGAL) != APPROX or a.type != float32:
+        raise ctx.fail(op, "transcendental functions must be expanded by legalization "
+                           "(only float32 ones in fastmath kernels are .approx instructions)")
+    ctx.out(f"{MATH_APPROX[op.op]} {ctx[op.result]}, {ctx[a]};")
+
+
 def emit_copysign(ctx: KernelContext, op: Operation) -> None:
     if op.op is not Op.COPYSIGN:
         raise ctx.fail(op, "must be expanded by legalization")
@@ -332,6 +347,7 @@ PTX_IMPL: dict[Op, OpEmitter] = {
     **{op: emit_unary for op in (Op.NEG, Op.INVERT, Op.NOT, Op.ABS)},
     **{op: emit_compare for op in COMPARE},
     **{op: emit_math_unary for op in MATH_EXACT},
+    **{op: emit_math_approx for op in MATH_APPROX},
     Op.COPYSIGN: emit_copysign, Op.FMA: emit_fma,
     **{op: emit_predicate for op in TESTP},
     **{op: emit_special for op in (*SPECIAL, Op.LANE_ID)},

@@ -28,6 +28,8 @@ RZI = "rzi"                # CAST float -> int: PTX cvt.rzi (NaN handled before)
 ZEXT = "zext"              # CAST int32 or narrower -> 64-bit of a value proven non-negative:
                            # zero-extend (equal to sign-extending it; ptxas knows the top is 0)
 VOLATILE = "volatile"      # LOAD (attribute key, value True): ld.volatile, a fresh read each time
+APPROX = "approx"          # EXP2/LOG2/SIN/COS on float32: the PTX .approx instruction
+                           # (fastmath kernels only, see lower_float.py)
 
 Operand = Union[Value, int, float, bool]
 
@@ -235,6 +237,7 @@ def clone_function(fn: Function) -> Function:
     """A copy of ``fn`` with fresh blocks, ops and values (attrs are shared, read-only)."""
     copy = Function(fn.name, fn.arg_names, [a.type for a in fn.args], fn.is_kernel,
                     fn.result_types, fn.loc)
+    copy.fastmath = fn.fastmath
     values: dict[Value, Value] = dict(zip(fn.args, copy.args))
     blocks: dict[Block, Block] = {fn.entry: copy.entry}
     for block in fn.blocks[1:]:

@@ -22,7 +22,9 @@ same ``Op`` enum with a few PTX meanings, marked by ``attrs["legal"]``
   element index; a LOAD with ``volatile=True`` is ``ld.volatile``; an ATOMIC_CAS on a
   float array swaps the element's bits as unsigned ints (``lower_primitives.py``);
 - ``CAST`` int32 -> int64 with ``legal=zext``: a zero-extension (the value is >= 0);
-- ``SHL``/``SHR``: the amount operand is uint32 (PTX reads it unsigned and clamps).
+- ``SHL``/``SHR``: the amount operand is uint32 (PTX reads it unsigned and clamps);
+- ``EXP2``/``LOG2``/``SIN``/``COS`` on float32 with ``legal=approx``: the PTX ``.approx``
+  instruction (only in ``fastmath`` kernels, ``lower_float.py``).
 Every CBR in legal IR passes no block arguments, so the emitter implements block
 params as register moves before each BR (a parallel copy), never on a critical edge.
 
@@ -36,7 +38,7 @@ from typing import Callable
 from simt.ir import Function, Op, Successor
 
 from .irbuild import Lowering, clone_function
-from .lower_float import MATH_ROUTINES, UNSUPPORTED_MATH, lower_float_ops
+from .lower_float import APPROX_OPS, MATH_ROUTINES, UNSUPPORTED_MATH, lower_float_ops
 from .lower_int import lower_integer_ops
 from .lower_memory import linearize_indices
 from .lower_primitives import lower_primitives
@@ -62,8 +64,9 @@ def split_branch_edges(fn: Function) -> Function:
     return fn
 
 
-# Ops no legalized IR contains: legalization expands them into others.
-REMOVED_OPS = frozenset(MATH_ROUTINES) | {Op.FMOD, Op.FFS}
+# Ops no legalized IR contains: legalization expands them into others (APPROX_OPS stay
+# as legal=approx ops in fastmath kernels, so they have emitter entries instead).
+REMOVED_OPS = (frozenset(MATH_ROUTINES) - APPROX_OPS) | {Op.FMOD, Op.FFS}
 # Ops the backend rejects with a CompileError naming op and dtype (the accurate library's job).
 UNSUPPORTED_OPS = UNSUPPORTED_MATH
 

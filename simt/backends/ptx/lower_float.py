@@ -11,6 +11,10 @@ COPYSIGN, FMA and the predicates stay (the emitter maps them to exact instructio
   top down; each subtraction is exact (Sterbenz), so are the results.
 - FLOORDIV/MOD on floats follow NumPy's ``npy_divmod`` step by step (fmod, then the
   sign fix-up, then snapping the quotient to an integer), in the operand type.
+- In a ``fastmath`` kernel, float32 EXP, EXP2, LOG, LOG2, LOG10, SIN, COS and TAN
+  (``FAST_MATH``) become the PTX ``.approx`` instructions instead: EXP2/LOG2/SIN/COS ops
+  marked ``legal=approx`` (float32 only), with a multiply by a rounded constant for
+  exp/log/log10 and a division for tan. Their error bounds are in docs/mathlib.md.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from simt.ir import CompileError, Function, Op, Operation, Value
 from simt.ir.types import bool_, float32, float64
 
 from . import mathlib, mathlib_erf, mathlib_misc, mathlib_pow, mathlib_trig
-from .irbuild import KEEP, Lowering, Rule, run_rules
+from .irbuild import APPROX, KEEP, LEGAL, Lowering, Rule, run_rules
 
 MATH_ROUTINES: dict[Op, Callable[..., Value]] = {
     Op.EXP: mathlib.exp, Op.EXP2: mathlib.exp2, Op.EXPM1: mathlib.expm1,
@@ -49,6 +53,35 @@ def math_rule(lowering: Lowering, operation: Operation):
     wide = [lowering.cast(v, float64) for v in operands]
     result = MATH_ROUTINES[operation.op](lowering, *wide)
     return lowering.cast(result, t)
+
+
+# -- fastmath: float32 transcendentals on the PTX .approx instructions ---------------
+
+def _approx(b: Lowering, op: Op, x: Value) -> Value:
+    return b.emit(op, [x], float32, {LEGAL: APPROX}).result
+
+
+# The sequences numba-cuda's fastmath emits (log2(e), ln 2 and log10(2) rounded to float32),
+# but with the exact mul.rn.f32 and div.rn.f32 where it has mul.ftz and div.approx.
+FAST_MATH: dict[Op, Callable[[Lowering, Value], Value]] = {
+    Op.EXP2: lambda b, x: _approx(b, Op.EXP2, x),
+    Op.EXP: lambda b, x: _approx(b, Op.EXP2, b.mul(x, math.log2(math.e))),
+    Op.LOG2: lambda b, x: _approx(b, Op.LOG2, x),
+    Op.LOG: lambda b, x: b.mul(_approx(b, Op.LOG2, x), math.log(2.0)),
+    Op.LOG10: lambda b, x: b.mul(_approx(b, Op.LOG2, x), math.log10(2.0)),
+    Op.SIN: lambda b, x: _approx(b, Op.SIN, x),
+    Op.COS: lambda b, x: _approx(b, Op.COS, x),
+    Op.TAN: lambda b, x: b.div(_approx(b, Op.SIN, x), _approx(b, Op.COS, x)),
+}
+# The ops legal IR keeps (as float32 .approx instructions) in fastmath kernels.
+APPROX_OPS = frozenset({Op.EXP2, Op.LOG2, Op.SIN, Op.COS})
+
+
+def fast_math_rule(lowering: Lowering, operation: Operation):
+    (x,) = operation.operands
+    if x.type != float32:
+        return math_rule(lowering, operation)
+    return FAST_MATH[operation.op](lowering, x)
 
 
 def unsupported_rule(lowering: Lowering, operation: Operation):
@@ -128,8 +161,9 @@ def fmod_rule(lowering: Lowering, operation: Operation):
 RULES: dict[Op, Rule] = {op: math_rule for op in MATH_ROUTINES}
 RULES.update({op: unsupported_rule for op in UNSUPPORTED_MATH})
 RULES.update({Op.FLOORDIV: float_divmod_rule, Op.MOD: float_divmod_rule, Op.FMOD: fmod_rule})
+FASTMATH_RULES: dict[Op, Rule] = {**RULES, **{op: fast_math_rule for op in FAST_MATH}}
 
 
 def lower_float_ops(fn: Function) -> Function:
-    """Phase 4 (see the module docstring)."""
-    return run_rules(fn, RULES)
+    """Phase 4 (see the module docstring); ``fn.fastmath`` picks the .approx rules."""
+    return run_rules(fn, FASTMATH_RULES if fn.fastmath else RULES)

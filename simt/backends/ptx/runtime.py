@@ -60,7 +60,8 @@ def load_kernel(fn: Function, ctx: GpuContext, small_grid: bool = True) -> Launc
     """The launch plan of ``fn`` on this GPU, its module from memory, the disk cache or
     built; ``small_grid`` as in ``compile_ptx`` (the launch decides)."""
     plans = fn.__dict__.setdefault(_PLAN_MEMO, {})
-    plan = plans.get((ctx.device_arch, small_grid))
+    plan_key = (ctx.device_arch, small_grid, fn.fastmath)
+    plan = plans.get(plan_key)
     if plan is not None:
         return plan
     name = kernel_name(fn)
@@ -75,8 +76,7 @@ def load_kernel(fn: Function, ctx: GpuContext, small_grid: bool = True) -> Launc
     else:                                     # a GPU newer than SUPPORTED_ARCHS: driver JIT
         cache.store_ptx(name, ptx, ctx.ptx_arch)
         module = ctx.core.ObjectCode.from_ptx(ptx.encode("utf-8"), name=name)
-    plan = plans[(ctx.device_arch, small_grid)] = LaunchPlan(module, module.get_kernel(name),
-                                                             argument_plan(fn))
+    plan = plans[plan_key] = LaunchPlan(module, module.get_kernel(name), argument_plan(fn))
     return plan
 
 
