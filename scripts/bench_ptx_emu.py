@@ -1,10 +1,13 @@
 """Benchmark the ptx-emu target (the emitted PTX run on the CPU) against numba's
 CUDA simulator on the same kernel source and against the numpy target.
 
-    python scripts/bench_ptx_emu.py [--quick]
+    python scripts/bench_ptx_emu.py [--quick] [--repeat N]
 
 numba's simulator (NUMBA_ENABLE_CUDASIM=1, from `pip install -e ".[bench]"`) runs on
 a smaller grid in a subprocess; rates are threads per second, ratios per thread.
+Every target runs each kernel once to warm up (compilation, caches), then
+``--repeat`` times; the best run counts, which keeps the figures steady on a
+shared machine.
 """
 from __future__ import annotations
 
@@ -78,7 +81,18 @@ def workloads(cuda, scale: float):
     }
 
 
-def rates(target: str, scale: float) -> dict[str, float]:
+def best_rate(threads: int, run, repeat: int) -> float:
+    """Threads per second of the fastest of ``repeat`` runs (after one warm-up run)."""
+    run()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return threads / best
+
+
+def rates(target: str, scale: float, repeat: int) -> dict[str, float]:
     sys.path.insert(0, ROOT)
     import simt
     from simt import cuda
@@ -86,26 +100,21 @@ def rates(target: str, scale: float) -> dict[str, float]:
     with simt.target(target):
         for name, (threads, run) in workloads(cuda, scale).items():
             try:
-                run()                                    # compile + warm up
+                out[name] = best_rate(threads, run, repeat)
             except Exception as exc:                     # report, keep measuring the rest
                 print(f"{target} {name}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-                continue
-            start = time.perf_counter()
-            run()
-            out[name] = threads / (time.perf_counter() - start)
     return out
 
 
-def simulator_rates(scale: float) -> dict[str, float] | None:
+def simulator_rates(scale: float, repeat: int) -> dict[str, float] | None:
     code = textwrap.dedent(f'''
-        import os, sys, time, json
+        import os, sys, json
         os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
         sys.path.insert(0, {ROOT!r})
         from numba import cuda
-        from scripts.bench_ptx_emu import workloads
-        result = {{}}
-        for name, (threads, run) in workloads(cuda, {scale}).items():
-            start = time.perf_counter(); run(); result[name] = threads / (time.perf_counter() - start)
+        from scripts.bench_ptx_emu import best_rate, workloads
+        result = {{name: best_rate(threads, run, {repeat})
+                  for name, (threads, run) in workloads(cuda, {scale}).items()}}
         print(json.dumps(result))
     ''')
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -118,10 +127,11 @@ def simulator_rates(scale: float) -> dict[str, float] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per kernel (best counts)")
     args = parser.parse_args()
-    emu = rates("ptx-emu", 1.0 if not args.quick else 0.25)
-    ref = rates("numpy", 1.0 if not args.quick else 0.25)
-    sim = simulator_rates(1 / 512 if not args.quick else 1 / 1024)
+    emu = rates("ptx-emu", 1.0 if not args.quick else 0.25, args.repeat)
+    ref = rates("numpy", 1.0 if not args.quick else 0.25, args.repeat)
+    sim = simulator_rates(1 / 512 if not args.quick else 1 / 1024, args.repeat)
     print(f"{'kernel':12s} {'ptx-emu thr/s':>14s} {'numpy thr/s':>12s} {'simulator':>11s} "
           f"{'emu/sim':>9s} {'emu/numpy':>9s}")
     for name in ("saxpy", "mandelbrot", "block_sum"):

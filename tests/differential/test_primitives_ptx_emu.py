@@ -188,15 +188,11 @@ def shared_add_f32(arr, vals, old):
         arr[t] = s[t]
 
 
-@pytest.mark.xfail(strict=True, reason="ptx-emu flushes subnormals in atom.shared.add.f32 too; "
-                                       "the reference (and the hardware) flush only global ones")
 def test_shared_float32_atomic_add_keeps_subnormals() -> None:
     agree(shared_add_f32, 1, 2, np.array([1e-40], np.float32), np.array([1e-40, 0], np.float32),
           np.zeros(2, np.float32))
 
 
-@pytest.mark.xfail(strict=True, reason="ptx-emu's atom.add.f32 flushes the value added and the "
-                                       "result but not the subnormal element it reads")
 def test_global_float32_atomic_add_flushes_a_subnormal_element() -> None:
     agree(GLOBAL_KERNELS["add"], 1, 2, np.full(2, 1e-38, np.float32), np.arange(2),
           np.full(2, 2e-38, np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32))

@@ -209,6 +209,76 @@ def test_float_atomic_add_and_shared_atomics_per_block():
     assert out.tolist() == [sum(range(128))] * 4 and total[0] == 4 * sum(range(128))
 
 
+_MIN_NORMAL_F32 = np.float32(2.0 ** -126)
+
+
+def _flush_f32(x: np.float32) -> np.float32:
+    return np.copysign(np.float32(0), x) if abs(x) < _MIN_NORMAL_F32 else x
+
+
+def _serial_f32_add(target: np.ndarray, slots: np.ndarray, values: np.ndarray, ftz: bool):
+    """Thread-ordered float32 atomic adds, one at a time: (final memory, old values)."""
+    memory, olds = target.copy(), np.zeros(len(values), np.float32)
+    for i, (slot, value) in enumerate(zip(slots.tolist(), values)):
+        olds[i] = memory[slot]
+        if ftz:
+            memory[slot] = _flush_f32(_flush_f32(memory[slot]) + _flush_f32(value))
+        else:
+            memory[slot] = memory[slot] + value
+    return memory, olds
+
+
+# Every thread adds to slot[i]: all threads on one slot, pairs of threads per slot,
+# one thread per slot (the emulator serializes these three differently).
+_SLOT_PATTERNS = {"one": lambda n: np.zeros(n, np.uint32), "pairs": lambda n: np.arange(n) // 2,
+                  "distinct": lambda n: np.arange(n)}
+
+
+def _subnormal_mix(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    scale = rng.choice([2.0 ** -149, 2.0 ** -130, 2.0 ** -126, 2.0 ** -120], n)
+    return (rng.integers(-1000, 1000, n) * scale).astype(np.float32)
+
+
+@pytest.mark.parametrize("pattern", sorted(_SLOT_PATTERNS))
+@pytest.mark.parametrize("space", ["global", "shared", "generic-shared"])
+def test_float32_atomic_add_flushes_subnormals_on_global_memory_only(space, pattern):
+    """atom.global.add.f32 flushes subnormal values, elements and results to zero
+    (returning the element as it was); shared memory (directly or through a generic
+    address) keeps subnormals, as the hardware does."""
+    n = 64
+    slots = _SLOT_PATTERNS[pattern](n).astype(np.uint32)
+    values = _subnormal_mix(n, seed=len(pattern))
+    target = _subnormal_mix(n, seed=99)
+    target[0], values[0] = 2.0 ** -127, 3 * 2.0 ** -126    # normal sum of a subnormal element
+    if space == "global":
+        update = "mul.wide.u32 %rd7, %r6, 4; add.u64 %rd8, %rd1, %rd7;\n" \
+                 "atom.global.add.f32 %f2, [%rd8], %f1;"
+    else:
+        update = ("mov.u64 %rd9, acc; mul.wide.u32 %rd7, %r6, 4; add.u64 %rd8, %rd9, %rd7;\n"
+                  "ld.global.f32 %f3, [%rd5]; mul.wide.u32 %rd10, %r4, 4; "
+                  "add.u64 %rd11, %rd9, %rd10; st.shared.f32 [%rd11], %f3; bar.sync 0;\n")
+        if space == "shared":
+            update += "atom.shared.add.f32 %f2, [%rd8], %f1;"
+        else:
+            update += "cvta.shared.u64 %rd12, %rd8; atom.add.f32 %f2, [%rd12], %f1;"
+        update += "\nbar.sync 0; ld.shared.f32 %f3, [%rd11]; st.global.f32 [%rd5], %f3;"
+    body = GID + f""".shared .align 4 .f32 acc[{n}];
+    ld.param.u64 %rd1, [target]; ld.param.u64 %rd2, [olds]; ld.param.u64 %rd3, [values];
+    ld.param.u64 %rd13, [slots];
+    mul.wide.u32 %rd4, %r4, 4; add.u64 %rd5, %rd1, %rd4; add.u64 %rd6, %rd3, %rd4;
+    ld.global.f32 %f1, [%rd6]; add.u64 %rd6, %rd13, %rd4; ld.global.u32 %r6, [%rd6];
+    {update}
+    add.u64 %rd6, %rd2, %rd4; st.global.f32 [%rd6], %f2; ret;"""
+    ptx = kernel(body, ".param .u64 target, .param .u64 olds, .param .u64 values, "
+                       ".param .u64 slots", REGS)
+    memory, olds = target.copy(), np.zeros(n, np.float32)
+    launch_ptx(ptx, "k", 1, n, [memory, olds, values, slots])
+    expected_memory, expected_olds = _serial_f32_add(target, slots, values, space == "global")
+    assert memory.view(np.uint32).tolist() == expected_memory.view(np.uint32).tolist()
+    assert olds.view(np.uint32).tolist() == expected_olds.view(np.uint32).tolist()
+
+
 def test_launch_argument_checks_and_scalar_conversions():
     body = """ld.param.u64 %rd1, [out]; ld.param.s8 %r1, [a]; ld.param.f32 %f1, [b];
     cvt.rn.f32.s32 %f2, %r1; add.f32 %f1, %f1, %f2; st.global.f32 [%rd1], %f1; ret;"""

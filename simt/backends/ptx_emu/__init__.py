@@ -9,6 +9,8 @@ between ``ptx-emu`` and the NumPy reference checks code generation. Modules:
 * ``lowering`` + ``ops/*``: per-family semantics tables (integer, bits, floating,
   ieee rounding, convert, compare, data, loadstore, atomic, control, warp, natives)
 * ``threads``/``registers``/``memory``/``context``: per-batch machine state
+* ``liveness``: which registers matter where groups of threads split and merge
+* ``frames``: the compacted registers of a diverged group of threads
 * ``executor``: the lockstep scheduler (lowest PC first; see its docstring)
 * ``api``: ``launch_ptx``
 """

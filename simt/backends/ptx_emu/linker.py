@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .errors import PtxError, PtxUnsupportedError
+from .liveness import Liveness
 from .lowering import BRANCH, Env, Step, Symbol, lower
 from .memory import GLOBAL_BASE, REGION_SHIFT
 from .module import (Addr, ArgList, Function, Instruction, Label, Module, Not, Pair, Reg, Sym,
@@ -49,6 +50,7 @@ class Program:
     dynamic_shared_offset: int
     local_size: int
     files: dict[int, str] = field(default_factory=dict)
+    liveness: Liveness | None = None
 
 
 def _align(value: int, alignment: int) -> int:
@@ -284,5 +286,5 @@ def link(module: Module, entry: str | None) -> Program:
     return Program(func.name, steps, linker.registers, params, param_size, linker.globals,
                    bytes(linker.const_image), linker.shared_size, dynamic_offset,
                    linker.local_size,
-                   dict(module.files))
+                   dict(module.files), Liveness(steps, linker.registers))
 

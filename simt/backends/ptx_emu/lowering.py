@@ -34,6 +34,18 @@ class Step:
     target: int = -1
     guard: tuple[str, bool] | None = None
     release: Runner | None = None      # barrier: work done when the barrier opens
+    lanewise: bool = False             # see LANEWISE
+
+
+# Opcodes that only read registers (and special registers) of each thread and write
+# registers of the same thread: no memory, no other lanes, no faults. They may run
+# for threads that are not executing them, whose results nobody reads (frames.py).
+LANEWISE = frozenset((
+    "add", "sub", "addc", "subc", "mul", "mad", "madc", "mul24", "mad24", "sad", "div", "rem",
+    "abs", "neg", "min", "max", "and", "or", "xor", "not", "cnot", "lop3", "shl", "shr", "shf",
+    "popc", "clz", "bfind", "brev", "bfe", "bfi", "prmt", "fma", "rcp", "sqrt", "rsqrt", "ex2",
+    "lg2", "sin", "cos", "tanh", "copysign", "testp", "cvt", "setp", "set", "selp", "slct",
+    "mov", "cvta", "isspacep"))
 
 
 @dataclass
@@ -94,6 +106,7 @@ def lower(ins: Instruction, env: Env) -> Step:
                                   ins.text) from None
     mods.done()
     step = made if isinstance(made, Step) else Step(NORMAL, ins, made)
+    step.lanewise = step.kind == NORMAL and ins.opcode in LANEWISE
     if ins.guard is not None:
         pred = ins.guard.operand if isinstance(ins.guard, Not) else ins.guard
         if env.registers.get(pred.name) is not PRED:
@@ -278,10 +291,11 @@ def writer(op, t: PtxType, env: Env) -> Callable:
 
 def as_array(value, dtype: np.dtype):
     """A NumPy value of exactly ``dtype`` (keeps scalars scalar)."""
-    dtype = np.dtype(dtype)
     if isinstance(value, np.ndarray):
         return value if value.dtype == dtype else value.astype(dtype)
-    return dtype.type(value)
+    if not isinstance(dtype, np.dtype):
+        dtype = np.dtype(dtype)
+    return value if type(value) is dtype.type else dtype.type(value)
 
 
 def address_reader(op: Addr, space: str, env: Env) -> tuple[str, Callable]:

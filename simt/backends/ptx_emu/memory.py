@@ -88,6 +88,7 @@ class Memory:
         self.local_size = local_size
         self.local_stride = _pad16(local_size)
         self.local = Buffer("local memory", np.zeros(self.local_stride * batch.size, np.uint8))
+        self._starts: dict[str, np.ndarray] = {}
 
     # --- translation --------------------------------------------------------
     def resolve(self, space: str, addr, sel: Sel, nbytes: int, verb: str) -> list[Piece]:
@@ -105,6 +106,8 @@ class Memory:
     def _check_align(self, addr, nbytes: int, verb: str, space: str, offsets=None) -> None:
         if nbytes == 1:
             return
+        if np.ndim(addr) and not int(np.bitwise_or.reduce(np.asarray(addr, U64))) & (nbytes - 1):
+            return
         bad = (np.asarray(addr, U64) & np.uint64(nbytes - 1)) != 0
         if np.any(bad):
             pos = _first(bad)
@@ -113,6 +116,10 @@ class Memory:
 
     def _global(self, addr, nbytes: int, verb: str, space: str = "global") -> list[Piece]:
         addr = np.asarray(addr, U64) if not isinstance(addr, np.integer) else U64.type(addr)
+        if np.ndim(addr):
+            fast = self._one_region(addr, nbytes)
+            if fast is not None:
+                return [fast]
         rid = addr >> np.uint64(REGION_SHIFT)
         if np.ndim(rid) == 0 or rid.min() == rid.max():
             index = int(rid if np.ndim(rid) == 0 else rid[0]) - FIRST_REGION
@@ -123,6 +130,21 @@ class Memory:
             pieces.append(self._region_piece(int(r) - FIRST_REGION, addr[where], where, nbytes,
                                              verb, space))
         return pieces
+
+    def _one_region(self, addr: np.ndarray, nbytes: int) -> Piece | None:
+        """The common case in three passes: every address inside the region of the
+        first one, in bounds and aligned (None: take the checking path)."""
+        index = (int(addr[0]) >> REGION_SHIFT) - FIRST_REGION
+        if not 0 <= index < len(self.regions):
+            return None
+        region = self.regions[index]
+        limit = len(region.data) - nbytes
+        offsets = addr - np.uint64((index + FIRST_REGION) << REGION_SHIFT)
+        if limit < 0 or int(offsets.max()) > limit:      # below the base wraps around
+            return None
+        if nbytes > 1 and int(np.bitwise_or.reduce(offsets)) & (nbytes - 1):
+            return None
+        return Piece(region, None, offsets)
 
     def _region_piece(self, index: int, addr, where, nbytes: int, verb: str, space: str) -> Piece:
         if not 0 <= index < len(self.regions):
@@ -147,16 +169,31 @@ class Memory:
                                 if space == "shared" else
                                 (self.local_size, self.local_stride, self.local))
         addr = np.asarray(addr, U64) if not isinstance(addr, np.integer) else U64.type(addr)
-        bad = addr > np.uint64(max(size - nbytes, 0)) if size >= nbytes else np.ones_like(addr, bool)
-        if np.any(bad):
+        if size < nbytes or int(addr.max() if np.ndim(addr) else addr) > size - nbytes:
+            bad = (addr > np.uint64(max(size - nbytes, 0)) if size >= nbytes
+                   else np.ones_like(addr, bool))
             pos = _first(bad)
             what = "of the block" if space == "shared" else "of the thread"
             raise Fault(f"out-of-bounds {verb} of {nbytes} bytes at {space} address "
                         f"{_hex(addr, pos)} (the {space} memory {what} has {size} bytes)", pos)
         self._check_align(addr, nbytes, verb, space)
-        bank = (self.batch.block_in_batch if space == "shared" else self.batch.thread_ids)[sel]
-        offsets = bank.astype(np.int64) * stride + addr.astype(np.int64)
-        return Piece(buffer, None, offsets)
+        starts = self._bank_starts(space, stride)
+        if isinstance(sel, slice) and sel.start == 0 and sel.stop == self.batch.size:
+            bank = starts
+        else:
+            bank = starts[sel]
+        # in bounds, so far below 2**63: the unsigned bits read as int64 unchanged
+        return Piece(buffer, None, bank + (addr.view(np.int64) if np.ndim(addr)
+                                           else np.int64(addr)))
+
+    def _bank_starts(self, space: str, stride: int) -> np.ndarray:
+        """Byte offset of each batch thread's bank (its block's shared memory, or
+        its own local memory)."""
+        starts = self._starts.get(space)
+        if starts is None:
+            bank = self.batch.block_in_batch if space == "shared" else self.batch.thread_ids
+            starts = self._starts[space] = bank.astype(np.int64) * stride
+        return starts
 
     def _flat(self, space: str, addr, nbytes: int, verb: str) -> Piece:
         buffer, size = (self.param, self.param_size) if space == "param" else (self.const,
@@ -207,14 +244,14 @@ class Memory:
         pieces = self.resolve(space, addr, sel, size * count, "load")
         if len(pieces) == 1 and pieces[0].where is None:
             view = pieces[0].buffer.view(dtype)
-            index = pieces[0].offsets // size
-            return [view[index + k] for k in range(count)]
+            index = _element_index(pieces[0].offsets, size)
+            return [_gather(view, index + k if k else index) for k in range(count)]
         out = [np.empty(n, dtype) for _ in range(count)]
         for piece in pieces:
             view = piece.buffer.view(dtype)
-            index = piece.offsets // size
+            index = _element_index(piece.offsets, size)
             for k in range(count):
-                out[k][piece.where] = view[index + k]
+                out[k][piece.where] = _gather(view, index + k if k else index)
         return out
 
     def store(self, space: str, addr, sel: Sel, dtype: np.dtype, values: list) -> None:
@@ -225,7 +262,7 @@ class Memory:
                 raise Fault(f"store to read-only {piece.buffer.name}", 0)
             piece.buffer.dirty = True
             view = piece.buffer.view(dtype)
-            index = piece.offsets // size
+            index = _element_index(piece.offsets, size)
             for k, value in enumerate(values):
                 if piece.where is not None and np.ndim(value):
                     value = value[piece.where]
@@ -235,13 +272,28 @@ class Memory:
                     value = value[-1] if len(value) else None
                     if value is None:
                         continue
-                view[index + k] = value
+                view[index + k if k else index] = value
 
     def read_bytes(self, space: str, addr: int, length: int) -> bytes:
         """Bytes for host-side helpers (printf): stops at the end of the allocation."""
         piece = self.resolve(space, U64.type(addr), slice(0, 1), 1, "load")[0]
         start = int(piece.offsets)
         return piece.buffer.data[start:start + length].tobytes()
+
+
+def _element_index(offsets, size: int):
+    """Element positions of (size-aligned) byte offsets: a shift, not a division, to
+    ``intp`` (NumPy indexes with unsigned integers several times slower)."""
+    shift = size.bit_length() - 1
+    if not isinstance(offsets, np.ndarray):
+        return int(offsets) >> shift
+    if offsets.dtype != np.intp:
+        offsets = offsets.view(np.intp) if offsets.dtype.itemsize == 8 else offsets.astype(np.intp)
+    return offsets >> shift if shift else offsets
+
+
+def _gather(view: np.ndarray, index):
+    return view.take(index) if isinstance(index, np.ndarray) else view[index]
 
 
 def _pad16(size: int) -> int:

@@ -47,12 +47,22 @@ def split(sel: Sel, mask) -> tuple[Sel | None, Sel | None]:
     return normalize(idx[mask]), normalize(idx[~mask])
 
 
-def merge(pieces: list[Sel]) -> Sel:
+def merge(pieces: list[Sel], size: int | None = None) -> Sel:
+    """The union of disjoint selections; ``size`` (the batch size) allows a
+    sort-free union when the pieces cover much of the batch."""
     if len(pieces) == 1:
         return pieces[0]
-    joined = np.concatenate([sel_indices(p) for p in pieces])
-    joined.sort(kind="stable")
-    return normalize(joined)
+    count = sum(sel_count(p) for p in pieces)
+    if size is not None and count == size:
+        return slice(0, size)
+    if size is None or count * 16 < size:
+        joined = np.concatenate([sel_indices(p) for p in pieces])
+        joined.sort()
+        return normalize(joined)
+    member = np.zeros(size, dtype=bool)
+    for p in pieces:
+        member[p] = True
+    return normalize(np.flatnonzero(member))
 
 
 class Batch:
@@ -70,26 +80,38 @@ class Batch:
         self.all = slice(0, self.size)
 
     # --- per-thread arrays (length = batch size) ---------------------------
+    # Built from one block's pattern (tiled) or one value per block (repeated):
+    # far cheaper than dividing every thread id.
+    def _per_thread(self, pattern: np.ndarray) -> np.ndarray:
+        return np.tile(pattern, self.nblocks) if self.nblocks > 1 else pattern
+
+    def _per_block(self, values: np.ndarray) -> np.ndarray:
+        return np.repeat(values, self.block_size) if self.block_size > 1 else values
+
     @cached_property
     def thread_ids(self) -> np.ndarray:
         return np.arange(self.size, dtype=np.int64)
 
     @cached_property
+    def _local_pattern(self) -> np.ndarray:
+        return np.arange(self.block_size, dtype=np.uint32)
+
+    @cached_property
     def local_id(self) -> np.ndarray:
         """Linear thread id within its block."""
-        return (self.thread_ids % self.block_size).astype(np.uint32)
+        return self._per_thread(self._local_pattern)
 
     @cached_property
     def block_in_batch(self) -> np.ndarray:
-        return (self.thread_ids // self.block_size).astype(np.intp)
+        return self._per_block(np.arange(self.nblocks, dtype=np.intp))
 
     @cached_property
     def lane(self) -> np.ndarray:
-        return self.local_id % np.uint32(WARP)
+        return self._per_thread(self._local_pattern % np.uint32(WARP))
 
     @cached_property
     def warp_in_block(self) -> np.ndarray:
-        return self.local_id // np.uint32(WARP)
+        return self._per_thread(self._local_pattern // np.uint32(WARP))
 
     @cached_property
     def warp(self) -> np.ndarray:
@@ -111,8 +133,9 @@ class Batch:
         bx, by, _ = self.block
         if self.block_size == 1:
             return np.uint32(0)
-        values = (self.local_id, self.local_id // np.uint32(bx), self.local_id // np.uint32(bx * by))[axis]
-        return values % np.uint32(self.block[axis]) if axis < 2 else values
+        local = self._local_pattern
+        values = (local, local // np.uint32(bx), local // np.uint32(bx * by))[axis]
+        return self._per_thread(values % np.uint32(self.block[axis]) if axis < 2 else values)
 
     def ctaid(self, axis: int):
         gx, gy, _ = self.grid
@@ -120,9 +143,10 @@ class Batch:
             linear = self.first_block
             return np.uint32((linear, linear // gx, linear // (gx * gy))[axis] % self.grid[axis]
                              if axis < 2 else linear // (gx * gy))
-        linear = self.block_in_batch.astype(np.int64) + self.first_block
+        linear = np.arange(self.first_block, self.first_block + self.nblocks, dtype=np.int64)
         values = (linear, linear // gx, linear // (gx * gy))[axis]
-        return (values % self.grid[axis] if axis < 2 else values).astype(np.uint32)
+        return self._per_block((values % self.grid[axis] if axis < 2 else values)
+                               .astype(np.uint32))
 
     def lanemask(self, kind: str) -> np.ndarray:
         lane = self.lane.astype(np.uint64)

@@ -6,7 +6,15 @@ order, vectorized: integer add by a segmented prefix sum, associative
 operations (min/max/and/or/xor) by a segmented doubling scan, exch by shifting,
 and the rest (cas, inc, dec, float add) round by round, one thread per address
 per round (float add with few distinct addresses uses a sequential cumulative
-sum per address instead). ``atom.add.f32`` flushes subnormals, as the ISA says.
+sum per address instead).
+
+``atom.add.f32`` on global memory flushes subnormal inputs (the value added and
+the element read) and results to zero of the same sign; on shared memory it
+keeps subnormals. The ISA says every ``atom.add.f32`` flushes, but the hardware
+flushes only global ones whatever ``-ftz`` says, and simt's reference follows
+the hardware. The space is the one the address lands in, so a generic address
+of shared memory keeps subnormals too. The old value returned is the element
+as it was, unflushed.
 """
 from __future__ import annotations
 
@@ -32,11 +40,13 @@ _ASSOCIATIVE = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xo
                 "min": np.minimum, "max": np.maximum}
 
 
-def _step(op: str, old, b, c, t: PtxType):
-    """One thread's update: the new memory value from the old one."""
+def _step(op: str, old, b, c, t: PtxType, ftz: bool):
+    """One thread's update: the new memory value from the old one (``ftz``: flush
+    the old value and the result; the caller flushed ``b``)."""
     if op == "add":
-        return as_array(old + b, t.dtype) if not t.is_float or t.bits == 64 else \
-            flush(as_array(old + b, t.dtype), t)
+        if ftz:
+            return flush(as_array(flush(old, t) + b, t.dtype), t)
+        return as_array(old + b, t.dtype)
     if op in _ASSOCIATIVE:
         return as_array(_ASSOCIATIVE[op](old, b), t.dtype)
     if op == "exch":
@@ -50,13 +60,16 @@ def _step(op: str, old, b, c, t: PtxType):
     raise ValueError(op)
 
 
-def atomic_update(view: np.ndarray, keys: np.ndarray, op: str, b, c, t: PtxType) -> np.ndarray:
+def atomic_update(view: np.ndarray, keys: np.ndarray, op: str, b, c, t: PtxType,
+                  ftz: bool = False) -> np.ndarray:
     """Apply the updates of threads (in order) at element ``keys`` of ``view``;
-    return each thread's old value."""
+    return each thread's old value. ``ftz``: a float add flushes subnormal inputs
+    and results (``atom.global.add.f32``)."""
     n = len(keys)
     b = np.broadcast_to(as_array(b, t.dtype), (n,))
     c = np.broadcast_to(as_array(c, t.dtype), (n,)) if c is not None else None
-    if t.is_float and op == "add" and t.bits == 32:
+    ftz = ftz and op == "add" and t.is_float
+    if ftz:
         b = flush(b, t)
     order = np.argsort(keys, kind="stable")
     sk = keys[order]
@@ -64,7 +77,7 @@ def atomic_update(view: np.ndarray, keys: np.ndarray, op: str, b, c, t: PtxType)
     first[1:] = sk[1:] != sk[:-1]
     if first.all():
         old = view[keys]
-        view[keys] = _step(op, old, b, c, t)
+        view[keys] = _step(op, old, b, c, t, ftz)
         return old
     seg = np.cumsum(first) - 1
     starts = np.flatnonzero(first)
@@ -92,7 +105,8 @@ def atomic_update(view: np.ndarray, keys: np.ndarray, op: str, b, c, t: PtxType)
         old_sorted = np.where(first, base[seg], previous)
         final = sb[np.r_[starts[1:], n] - 1]
     else:
-        old_sorted, final = _serial(base, sb, None if c is None else c[order], seg, starts, op, t)
+        old_sorted, final = _serial(base, sb, None if c is None else c[order], seg, starts, op,
+                                    t, ftz)
     old = np.empty(n, dtype=t.dtype)
     old[order] = old_sorted
     view[unique_keys] = final
@@ -113,7 +127,7 @@ def _segmented_scan(values: np.ndarray, seg: np.ndarray, ufunc) -> np.ndarray:
     return out
 
 
-def _serial(base, sb, sc, seg, starts, op: str, t: PtxType):
+def _serial(base, sb, sc, seg, starts, op: str, t: PtxType, ftz: bool):
     """Exact serialization for non-associative updates."""
     n = len(sb)
     rank = np.arange(n) - starts[seg]
@@ -124,9 +138,11 @@ def _serial(base, sb, sc, seg, starts, op: str, t: PtxType):
         # few addresses: sequential cumulative sums, one per address
         ends = np.r_[starts[1:], n]
         for s, (lo, hi) in enumerate(zip(starts, ends)):
-            run = np.cumsum(np.r_[current[s:s + 1], sb[lo:hi]], dtype=t.dtype)
-            if t.bits == 32 and np.any(flush(run, t) != run):
-                run = _flushed_cumsum(current[s], sb[lo:hi], t)
+            start = flush(current[s:s + 1], t) if ftz else current[s:s + 1]
+            run = np.cumsum(np.r_[start, sb[lo:hi]], dtype=t.dtype)
+            if ftz and np.any(flush(run, t) != run):
+                run = _flushed_cumsum(start[0], sb[lo:hi], t)
+            run[0] = current[s]          # the element as it was, unflushed
             old_sorted[lo:hi] = run[:-1]
             current[s] = run[-1]
         return old_sorted, current
@@ -135,7 +151,7 @@ def _serial(base, sb, sc, seg, starts, op: str, t: PtxType):
         which = seg[at]
         old = current[which]
         old_sorted[at] = old
-        current[which] = _step(op, old, sb[at], None if sc is None else sc[at], t)
+        current[which] = _step(op, old, sb[at], None if sc is None else sc[at], t, ftz)
     return old_sorted, current
 
 
@@ -172,6 +188,7 @@ def _build(ins: Instruction, mods: Mods, env: Env, returns: bool):
     rb = reader(rest[1], t, env)
     rc = reader(rest[2], t, env) if op == "cas" else None
     size = t.size
+    flush_add = op == "add" and t.name == "f32"
 
     def run(ctx, sel):
         n = (sel.stop - sel.start) if isinstance(sel, slice) else len(sel)
@@ -186,8 +203,9 @@ def _build(ins: Instruction, mods: Mods, env: Env, returns: bool):
             where = slice(None) if piece.where is None else piece.where
             keys = np.broadcast_to(np.asarray(piece.offsets, np.int64) // size,
                                    (len(old[where]),))
+            ftz = flush_add and piece.buffer is not ctx.mem.shared
             old[where] = atomic_update(piece.buffer.view(t.dtype), np.ascontiguousarray(keys),
-                                       op, b[where], None if c is None else c[where], t)
+                                       op, b[where], None if c is None else c[where], t, ftz)
         if w is not None:
             w(ctx, sel, old)
     return run

@@ -71,11 +71,23 @@ def _float_op(ins: Instruction, env: Env, fm: _FloatMods, count: int, compute):
     ops = operands(ins, count + 1)
     w = writer(ops[0], fm.t, env)
     readers = [reader(o, fm.t, env) for o in ops[1:]]
+    if fm.ftz or fm.sat:
+        def run(ctx, sel):
+            values = fm.inputs([r(ctx, sel) for r in readers])
+            w(ctx, sel, fm.output(compute(*values)))
+        return run
+    # the common case without modifiers, spelled out per arity (a hot path)
+    dtype = fm.t.dtype
+    if count == 1:
+        (ra,) = readers
+        return lambda ctx, sel: w(ctx, sel, as_array(compute(ra(ctx, sel)), dtype))
+    if count == 2:
+        ra, rb = readers
+        return lambda ctx, sel: w(ctx, sel, as_array(compute(ra(ctx, sel), rb(ctx, sel)), dtype))
 
-    def run(ctx, sel):
-        values = fm.inputs([r(ctx, sel) for r in readers])
-        w(ctx, sel, fm.output(compute(*values)))
-    return run
+    def run3(ctx, sel):
+        w(ctx, sel, as_array(compute(*[r(ctx, sel) for r in readers]), dtype))
+    return run3
 
 
 @builder("add", "float")
