@@ -329,6 +329,7 @@ class ExpressionGenerator:
                 right = self._small_exponent(right)
         if op in ("/", "//", "%"):
             right = self._nonzero_divisor(right, both_weak)
+            left = self._fit_weak(left, right)    # a bool divisor became int32
         if op in ("<<", ">>"):
             right = self._shift_amount(right, left)
         kind = result_kind(op, left.kind, right.kind)

@@ -133,3 +133,17 @@ def test_scalar_literals_rebuild_the_value(value):
     rebuilt = eval(scalar_literal(value), {"np": np})
     assert type(rebuilt) is type(value)
     assert np.asarray(rebuilt).tobytes() == np.asarray(value).tobytes() or value != value
+
+
+def test_a_weak_int_divided_by_a_bool_fits_the_divisor_made_int32():
+    # fuzz seed 4262: 2147483648 % (np.int32(b) | 1) raised OverflowError in the oracle
+    # (NumPy 2 rejects a Python int out of int32's range); the bool divisor became int32
+    # after the dividend had been checked against the bool.
+    from simt.testing.expressions import Expr, ExpressionGenerator
+
+    generator = ExpressionGenerator(None, None)
+    dividend = Expr("2147483648", PY_INT, bounds=(2 ** 31, 2 ** 31), leaf=True)
+    for op in ("%", "//"):
+        expression = generator.combine(op, dividend, Expr("b", BOOL, leaf=True))
+        for b in (np.bool_(False), np.bool_(True)):
+            eval(expression.text, {"np": np, "b": b})
