@@ -167,3 +167,37 @@ def test_atan2_special_values() -> None:
         same = (np.isnan(g) and np.isnan(w)) or (g == w and np.signbit(g) == np.signbit(w))
         assert same or (np.isfinite(w) and abs(g - w) <= np.spacing(abs(w))), \
             f"atan2({a!r}, {b!r}) = {g!r}, NumPy {w!r}"
+
+
+def _ulp_table_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "ulp_table.py"
+    spec = importlib.util.spec_from_file_location("ulp_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_ulp_table_erf_reference_is_exact_to_2_to_the_minus_60(name):
+    # scripts/ulp_table.py measures erf/erfc against its own long-double evaluation
+    # (NumPy has none; mpmath is too slow for 10M inputs): check it against mpmath on
+    # every band of its method (series, each continued-fraction depth) and the signs.
+    script = _ulp_table_script()
+    rng = np.random.default_rng(3)
+    edges = [0.0, -0.0, 1e-300, 0.5, 0.7499999999999999, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0,
+             10.0, 26.5, 27.2, 29.9]
+    x = np.concatenate([rng.uniform(-6, 28, 600), np.exp(rng.uniform(-40, 3, 200)), edges])
+    x = np.concatenate([x, -x])
+    got = script.erf_reference(name, x)
+    f = getattr(mp, name)
+    with mp.workdps(40):
+        for value, mine in zip(x.tolist(), got):
+            want = f(mp.mpf(value))
+            if want == 0:
+                assert mine == 0
+                continue
+            mine_exact = mp.mpf(np.format_float_scientific(mine, unique=False, precision=24))
+            assert abs(mine_exact - want) <= abs(want) * mp.mpf(2) ** -60, (name, value)
