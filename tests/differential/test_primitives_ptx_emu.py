@@ -20,6 +20,9 @@ from hypothesis.extra import numpy as hnp
 
 import simt
 
+from ..primitives.kernels import ROW, SCAN, SORT, bitonic_sort, block_scan, local_sort, warp_sum
+from ..primitives.kernels import atomic_cas as global_cas
+from ..primitives.kernels import vote as votes
 from .compare import assert_same
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
@@ -91,13 +94,6 @@ def shared_atomic(kind: str):
             arr[t] = s[t]
     kernel.__name__ = f"shared_atomic_{kind}"
     return simt.kernel(kernel)
-
-
-@simt.kernel
-def global_cas(arr, idx, vals, cmp, old):
-    i = simt.grid(1)
-    if i < idx.shape[0]:
-        old[i] = simt.atomic.cas(arr, idx[i], cmp[i], vals[i])
 
 
 @simt.kernel
@@ -335,27 +331,6 @@ def test_tiled_matmul_with_2d_shared_tiles(m, k, n) -> None:
     agree(matmul, (-(-n // TILE), -(-m // TILE)), (TILE, TILE), a, b, np.zeros((m, n), np.float32))
 
 
-SCAN = 64
-
-
-@simt.kernel
-def block_scan(x, out):
-    s = simt.shared.array(SCAN, np.int64)
-    t = simt.threadIdx.x
-    i = simt.grid(1)
-    s[t] = x[i] if i < x.shape[0] else 0
-    simt.syncthreads()
-    d = 1
-    while d < SCAN:
-        v = s[t - d] if t >= d else 0
-        simt.syncthreads()
-        s[t] += v
-        simt.syncthreads()
-        d *= 2
-    if i < x.shape[0]:
-        out[i] = s[t]
-
-
 @simt.kernel
 def stencil(x, out):
     s = simt.shared.array(34, np.float64)
@@ -370,34 +345,6 @@ def stencil(x, out):
     simt.syncthreads()
     if i < n:
         out[i] = 0.25 * s[t] + 0.5 * s[t + 1] + 0.25 * s[t + 2]
-
-
-SORT = 128
-
-
-@simt.kernel
-def bitonic_sort(x):
-    s = simt.shared.array(SORT, np.float32)
-    t = simt.threadIdx.x
-    base = simt.blockIdx.x * SORT
-    s[t] = x[base + t]
-    simt.syncthreads()
-    k = 2
-    while k <= SORT:
-        j = k // 2
-        while j > 0:
-            partner = t ^ j
-            if partner > t:
-                a = s[t]
-                b = s[partner]
-                ascending = (t & k) == 0
-                if (ascending and a > b) or (not ascending and a < b):
-                    s[t] = b
-                    s[partner] = a
-            simt.syncthreads()
-            j //= 2
-        k *= 2
-    x[base + t] = s[t]
 
 
 def test_scan_stencil_and_bitonic_sort() -> None:
@@ -447,26 +394,6 @@ def test_dynamic_shared_memory_sized_by_the_launch(dtype, extra) -> None:
 
 # -- local arrays -------------------------------------------------------------------------
 
-ROW = 8
-
-
-@simt.kernel
-def local_sort(x, out):
-    i = simt.grid(1)
-    if i < out.shape[0]:
-        a = simt.local.array(ROW, np.int32)
-        for k in range(ROW):
-            a[k] = x[i, k]
-        for p in range(ROW):
-            for q in range(ROW - 1 - p):
-                if a[q] > a[q + 1]:
-                    tmp = a[q]
-                    a[q] = a[q + 1]
-                    a[q + 1] = tmp
-        for k in range(ROW):
-            out[i, k] = a[k]
-
-
 @simt.kernel
 def local_fresh_zeros(x, out):
     """Each execution of a local declaration gives zeros (the reference's np.zeros)."""
@@ -512,18 +439,6 @@ def test_syncthreads_count_and_or_with_exited_threads() -> None:
 
 
 # -- warp shuffles, votes and masks -------------------------------------------------------
-
-@simt.kernel
-def warp_sum(x, out):
-    i = simt.grid(1)
-    v = x[i]
-    offset = 16
-    while offset > 0:
-        v += simt.shfl_down_sync(0xFFFFFFFF, v, offset)
-        offset //= 2
-    if simt.laneid == 0:
-        out[i // 32] = v
-
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.float64, np.int64, np.uint64])
 def test_warp_reduction_with_shfl_down(dtype) -> None:
@@ -579,21 +494,6 @@ def shuffle_after_divergence(x, out):
 def test_warp_ops_after_branches_and_loops_see_the_whole_warp() -> None:
     x = np.random.default_rng(9).integers(-3, 120, 64).astype(np.int64)
     agree(shuffle_after_divergence, 2, 32, x, np.zeros((64, 2), np.int64))
-
-
-@simt.kernel
-def votes(x, ballots, ranks, counts, flags):
-    i = simt.grid(1)
-    keep = x[i] > 0
-    ballot = simt.ballot_sync(0xFFFFFFFF, keep)
-    ballots[i] = ballot
-    ranks[i] = simt.popc(ballot & simt.lanemask_lt())
-    if simt.laneid == 0:
-        counts[i // 32] = simt.popc(ballot)
-    flags[i, 0] = simt.all_sync(0xFFFFFFFF, keep)
-    flags[i, 1] = simt.any_sync(0xFFFFFFFF, keep)
-    flags[i, 2] = simt.eq_sync(0xFFFFFFFF, keep)
-    flags[i, 3] = simt.activemask() == 0xFFFFFFFF
 
 
 @simt.kernel

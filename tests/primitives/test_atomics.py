@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 import simt
 from simt import cuda
 
+from .kernels import atomic_cas
 from .support import launch, same_bits
 
 DTYPES = {
@@ -97,13 +98,6 @@ def atomic_xor(arr, idx, vals, cmp, old):
     i = cuda.grid(1)
     if i < idx.shape[0]:
         old[i] = cuda.atomic.xor(arr, idx[i], vals[i])
-
-
-@cuda.jit
-def atomic_cas(arr, idx, vals, cmp, old):
-    i = cuda.grid(1)
-    if i < idx.shape[0]:
-        old[i] = cuda.atomic.cas(arr, idx[i], cmp[i], vals[i])
 
 
 KERNELS = {"add": atomic_add, "sub": atomic_sub, "max": atomic_max, "min": atomic_min,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import simt
 from simt import cuda
 
+from .kernels import ROW, SCAN, SORT, bitonic_sort, block_scan, local_sort, vote, warp_sum
 from .support import launch, same_bits
 
 BATCHES = (None, 1, 200)   # default; one thread (so one block) per batch; a few blocks
@@ -162,27 +163,6 @@ def test_histogram_counts_are_exact(values: list[int], batch) -> None:
 
 # -- per-block inclusive scan ---------------------------------------------------------
 
-SCAN = 64
-
-
-@cuda.jit
-def block_scan(x, out):
-    s = cuda.shared.array(SCAN, np.int64)
-    t = cuda.threadIdx.x
-    i = cuda.grid(1)
-    s[t] = x[i] if i < x.shape[0] else 0
-    cuda.syncthreads()
-    d = 1
-    while d < SCAN:
-        v = s[t - d] if t >= d else 0
-        cuda.syncthreads()
-        s[t] += v
-        cuda.syncthreads()
-        d *= 2
-    if i < x.shape[0]:
-        out[i] = s[t]
-
-
 @pytest.mark.parametrize("batch", BATCHES)
 def test_per_block_inclusive_scan(batch) -> None:
     x = np.random.default_rng(2).integers(-50, 50, 300)
@@ -224,34 +204,6 @@ def test_three_point_stencil_with_halo(batch) -> None:
 
 # -- bitonic sort ---------------------------------------------------------------------
 
-SORT = 128
-
-
-@cuda.jit
-def bitonic_sort(x):
-    s = cuda.shared.array(SORT, np.float32)
-    t = cuda.threadIdx.x
-    base = cuda.blockIdx.x * SORT
-    s[t] = x[base + t]
-    cuda.syncthreads()
-    k = 2
-    while k <= SORT:
-        j = k // 2
-        while j > 0:
-            partner = t ^ j
-            if partner > t:
-                a = s[t]
-                b = s[partner]
-                ascending = (t & k) == 0
-                if (ascending and a > b) or (not ascending and a < b):
-                    s[t] = b
-                    s[partner] = a
-            cuda.syncthreads()
-            j //= 2
-        k *= 2
-    x[base + t] = s[t]
-
-
 @pytest.mark.parametrize("batch", BATCHES)
 def test_bitonic_sort_of_128_per_block(batch) -> None:
     x = np.random.default_rng(4).standard_normal(3 * SORT).astype(np.float32)
@@ -261,18 +213,6 @@ def test_bitonic_sort_of_128_per_block(batch) -> None:
 
 
 # -- warp reduction with shfl_down_sync -----------------------------------------------
-
-@cuda.jit
-def warp_sum(x, out):
-    i = cuda.grid(1)
-    v = x[i]
-    offset = 16
-    while offset > 0:
-        v += cuda.shfl_down_sync(0xFFFFFFFF, v, offset)
-        offset //= 2
-    if cuda.laneid == 0:
-        out[i // 32] = v
-
 
 def warp_sum_expected(x: np.ndarray) -> np.ndarray:
     v = x.reshape(-1, 32).copy()
@@ -297,21 +237,6 @@ def test_warp_reduction_with_shfl_down(dtype) -> None:
 
 # -- ballot + popc vote ---------------------------------------------------------------
 
-@cuda.jit
-def vote(x, ballots, ranks, counts, flags):
-    i = cuda.grid(1)
-    keep = x[i] > 0
-    ballot = cuda.ballot_sync(0xFFFFFFFF, keep)
-    ballots[i] = ballot
-    ranks[i] = cuda.popc(ballot & cuda.lanemask_lt())     # stream-compaction slot
-    if cuda.laneid == 0:
-        counts[i // 32] = cuda.popc(ballot)
-    flags[i, 0] = cuda.all_sync(0xFFFFFFFF, keep)
-    flags[i, 1] = cuda.any_sync(0xFFFFFFFF, keep)
-    flags[i, 2] = cuda.eq_sync(0xFFFFFFFF, keep)
-    flags[i, 3] = cuda.activemask() == 0xFFFFFFFF
-
-
 def test_ballot_and_popc_vote() -> None:
     x = np.random.default_rng(6).standard_normal(128)
     x[32:64] = 1.0                  # a warp where every lane votes yes
@@ -333,26 +258,6 @@ def test_ballot_and_popc_vote() -> None:
 
 
 # -- per-thread sort in a local array -------------------------------------------------
-
-ROW = 8
-
-
-@cuda.jit
-def local_sort(x, out):
-    i = cuda.grid(1)
-    if i < out.shape[0]:
-        a = cuda.local.array(ROW, np.int32)
-        for k in range(ROW):
-            a[k] = x[i, k]
-        for p in range(ROW):
-            for q in range(ROW - 1 - p):
-                if a[q] > a[q + 1]:
-                    tmp = a[q]
-                    a[q] = a[q + 1]
-                    a[q + 1] = tmp
-        for k in range(ROW):
-            out[i, k] = a[k]
-
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_per_thread_sort_in_a_local_array(batch) -> None:
