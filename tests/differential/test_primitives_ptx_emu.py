@@ -20,7 +20,8 @@ from hypothesis.extra import numpy as hnp
 
 import simt
 
-from ..primitives.kernels import ROW, SCAN, SORT, bitonic_sort, block_scan, local_sort, warp_sum
+from ..primitives.kernels import (ATOMIC_DTYPES, ROW, SCAN, SORT, TPB, bitonic_sort, block_scan,
+                                  block_sum, local_sort, warp_sum)
 from ..primitives.kernels import atomic_cas as global_cas
 from ..primitives.kernels import vote as votes
 from .compare import assert_same
@@ -47,19 +48,6 @@ def agree(kernel, grid, block, *arguments, shared_bytes: int = 0) -> list:
 
 # -- atomics of every kind and dtype --------------------------------------------------------
 
-ATOMIC_DTYPES = {
-    "add": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "sub": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "max": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "min": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "exch": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "inc": (np.uint32,),
-    "dec": (np.uint32,),
-    "and": (np.int32, np.uint32, np.int64, np.uint64),
-    "or": (np.int32, np.uint32, np.int64, np.uint64),
-    "xor": (np.int32, np.uint32, np.int64, np.uint64),
-    "cas": (np.int32, np.uint32, np.int64, np.uint64),
-}
 INTRINSIC = {"add": simt.atomic.add, "sub": simt.atomic.sub, "max": simt.atomic.max,
              "min": simt.atomic.min, "exch": simt.atomic.exch, "inc": simt.atomic.inc,
              "dec": simt.atomic.dec, "and": simt.atomic.and_, "or": simt.atomic.or_,
@@ -244,26 +232,6 @@ def test_cas_retry_loops_hand_out_each_ticket_once() -> None:
 
 
 # -- shared memory kernels ------------------------------------------------------------------
-
-TPB = 128
-
-
-@simt.kernel
-def block_sum(x, total):
-    s = simt.shared.array(TPB, x.dtype)
-    t = simt.threadIdx.x
-    i = simt.grid(1)
-    s[t] = x[i] if i < x.shape[0] else 0
-    simt.syncthreads()
-    step = TPB // 2
-    while step > 0:
-        if t < step:
-            s[t] += s[t + step]
-        simt.syncthreads()
-        step //= 2
-    if t == 0:
-        simt.atomic.add(total, 0, s[0])
-
 
 @SETTINGS
 @given(st.integers(1, 700), st.sampled_from([np.float32, np.float64, np.int32, np.int64]))

@@ -10,6 +10,22 @@ from simt import cuda
 SCAN = 64      # block_scan: threads per block
 SORT = 128     # bitonic_sort: elements (and threads) per block
 ROW = 8        # local_sort: elements per thread
+TPB = 128      # block_sum: threads per block
+
+# The dtypes each atomic accepts (numba.cuda's), for the atomic tests of both suites.
+ATOMIC_DTYPES = {
+    "add": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
+    "sub": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
+    "max": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
+    "min": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
+    "exch": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
+    "inc": (np.uint32,),
+    "dec": (np.uint32,),
+    "and": (np.int32, np.uint32, np.int64, np.uint64),
+    "or": (np.int32, np.uint32, np.int64, np.uint64),
+    "xor": (np.int32, np.uint32, np.int64, np.uint64),
+    "cas": (np.int32, np.uint32, np.int64, np.uint64),
+}
 
 
 @cuda.jit
@@ -104,3 +120,20 @@ def local_sort(x, out):
                     a[q + 1] = tmp
         for k in range(ROW):
             out[i, k] = a[k]
+
+
+@cuda.jit
+def block_sum(x, total):
+    s = cuda.shared.array(TPB, x.dtype)
+    t = cuda.threadIdx.x
+    i = cuda.grid(1)
+    s[t] = x[i] if i < x.shape[0] else 0
+    cuda.syncthreads()
+    stride = TPB // 2
+    while stride > 0:
+        if t < stride:
+            s[t] += s[t + stride]
+        cuda.syncthreads()
+        stride //= 2
+    if t == 0:
+        cuda.atomic.add(total, 0, s[0])

@@ -12,22 +12,8 @@ from hypothesis.extra import numpy as hnp
 import simt
 from simt import cuda
 
-from .kernels import atomic_cas
+from .kernels import ATOMIC_DTYPES, atomic_cas
 from .support import launch, same_bits
-
-DTYPES = {
-    "add": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "sub": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "max": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "min": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "exch": (np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64),
-    "inc": (np.uint32,),
-    "dec": (np.uint32,),
-    "and": (np.int32, np.uint32, np.int64, np.uint64),
-    "or": (np.int32, np.uint32, np.int64, np.uint64),
-    "xor": (np.int32, np.uint32, np.int64, np.uint64),
-    "cas": (np.int32, np.uint32, np.int64, np.uint64),
-}
 
 
 @cuda.jit
@@ -185,7 +171,7 @@ def sequential(kind: str, arr: np.ndarray, idx: np.ndarray, vals: np.ndarray, cm
 @st.composite
 def atomic_case(draw, kinds=tuple(KERNELS)):
     kind = draw(st.sampled_from(kinds))
-    dtype = np.dtype(draw(st.sampled_from(DTYPES[kind])))
+    dtype = np.dtype(draw(st.sampled_from(ATOMIC_DTYPES[kind])))
     n = draw(st.sampled_from([40, 90, 120]) | st.integers(1, 120))
     # Threads per address: distinct addresses, a few per address (updated round by
     # round), or many per address (one scan per address).

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import simt
 from simt import cuda
 
-from .kernels import ROW, SCAN, SORT, bitonic_sort, block_scan, local_sort, vote, warp_sum
+from .kernels import (ROW, SCAN, SORT, TPB, bitonic_sort, block_scan, block_sum, local_sort,
+                      vote, warp_sum)
 from .support import launch, same_bits
 
 BATCHES = (None, 1, 200)   # default; one thread (so one block) per batch; a few blocks
@@ -71,26 +72,6 @@ def test_tiled_matmul(m: int, k: int, n: int, batch) -> None:
 
 
 # -- block tree reduction + one atomic per block --------------------------------------
-
-TPB = 128
-
-
-@cuda.jit
-def block_sum(x, total):
-    s = cuda.shared.array(TPB, x.dtype)
-    t = cuda.threadIdx.x
-    i = cuda.grid(1)
-    s[t] = x[i] if i < x.shape[0] else 0
-    cuda.syncthreads()
-    stride = TPB // 2
-    while stride > 0:
-        if t < stride:
-            s[t] += s[t + stride]
-        cuda.syncthreads()
-        stride //= 2
-    if t == 0:
-        cuda.atomic.add(total, 0, s[0])
-
 
 def block_sum_expected(x: np.ndarray) -> np.ndarray:
     blocks = -(-len(x) // TPB)
